@@ -1,0 +1,682 @@
+// core/engine.cpp — derived view and validated commands (see engine.h).
+#include "core/engine.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace parley {
+namespace {
+
+std::string text_of(const Json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+
+std::string require_text(const Json& body, const char* key, const std::string& what) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) throw CommandError(what + " is missing");
+  if (!it->is_string()) throw CommandError(what + " must be text");
+  std::string v = it->get<std::string>();
+  if (blank(v)) throw CommandError(what + " is empty");
+  if (v.size() > kMaxTextLength) throw CommandError(what + " is longer than " + std::to_string(kMaxTextLength) + " characters");
+  return v;
+}
+
+std::string require_one_of(const Json& body, const char* key, const std::string& what,
+                           const std::vector<std::string>& options) {
+  std::string v = require_text(body, key, what);
+  if (std::find(options.begin(), options.end(), v) == options.end()) {
+    std::string list;
+    for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+    throw CommandError(what + " '" + v + "' is not one of: " + list);
+  }
+  return v;
+}
+
+void optional_date(const Json& body, const char* key, const std::string& what) {
+  if (!body.contains(key) || body[key].is_null()) return;
+  if (!body[key].is_string() || !parse_date(body[key].get<std::string>()))
+    throw CommandError(what + " must be a date written YYYY-MM-DD");
+}
+
+void require_person(const Json& p, const std::string& what, bool need_name, bool need_agency) {
+  if (!p.is_object()) throw CommandError(what + " is missing");
+  if (need_name) require_text(p, "name", what + " name");
+  if (need_agency) require_text(p, "agency", what + " agency");
+  if (p.contains("role") && !p["role"].is_null())
+    require_one_of(p, "role", what + " role", role_levels());
+}
+
+bool matches(const EventMatch& m, const Event& e) {
+  if (e.kind != m.kind) return false;
+  if (!m.methods.empty() &&
+      std::find(m.methods.begin(), m.methods.end(), text_of(e.body, "method")) == m.methods.end())
+    return false;
+  if (!m.to.empty() && text_of(e.body, "to") != m.to) return false;
+  if (!m.route.empty() && text_of(e.body, "route") != m.route) return false;
+  return true;
+}
+
+bool fulfils(const Event& e, const std::string& action_id) {
+  auto it = e.body.find("fulfils");
+  if (it == e.body.end() || !it->is_array()) return false;
+  for (const auto& f : *it)
+    if (f.is_string() && f.get<std::string>() == action_id) return true;
+  return false;
+}
+
+std::string day_month(const Date& d) { return std::to_string(d.day) + " " + month_short(d.month); }
+
+std::string describe_from(const TimescaleFrom& f, int this_stage) {
+  switch (f.type) {
+    case TimescaleFrom::Type::ChallengeRaised: return "the challenge being raised";
+    case TimescaleFrom::Type::StageStarted:
+      return "the start of stage " + std::to_string(f.stage == 0 ? this_stage : f.stage);
+    case TimescaleFrom::Type::Event: {
+      std::string kind(to_string(f.kind));
+      std::replace(kind.begin(), kind.end(), '_', ' ');
+      return std::string(f.last ? "the last " : "the first ") + kind + " at stage " + std::to_string(f.stage);
+    }
+  }
+  return "";
+}
+
+// When the timescale's reference point happened, if it has.
+std::optional<std::int64_t> reference_time(const TimescaleFrom& f, const ChallengeState& s, int this_stage) {
+  switch (f.type) {
+    case TimescaleFrom::Type::ChallengeRaised: return s.opened_at;
+    case TimescaleFrom::Type::StageStarted: {
+      int want = f.stage == 0 ? this_stage : f.stage;
+      std::optional<std::int64_t> t;
+      for (const auto& v : s.stages)
+        if (v.number == want) t = v.started_at;   // the latest entry into that stage
+      return t;
+    }
+    case TimescaleFrom::Type::Event: {
+      std::optional<std::int64_t> t;
+      for (const auto& e : s.events) {
+        auto it = s.event_stage.find(e.id);
+        if (e.kind != f.kind || it == s.event_stage.end() || it->second != f.stage) continue;
+        t = e.at;
+        if (!f.last) break;
+      }
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+const std::set<EventKind> kAllowedAfterClose = {EventKind::Comment,        EventKind::Correction,
+                                                EventKind::LearningRecorded, EventKind::RecordSigned,
+                                                EventKind::FeedbackGiven,  EventKind::ReviewSettled,
+                                                EventKind::ViewsRecorded,  EventKind::NotificationSent};
+const std::set<EventKind> kCorrectable = {EventKind::ChallengeOpened,  EventKind::DiscussionRecorded,
+                                          EventKind::ActionAgreed,     EventKind::OutcomeAgreed,
+                                          EventKind::RecordSigned,     EventKind::FeedbackGiven,
+                                          EventKind::NotificationSent, EventKind::LearningRecorded,
+                                          EventKind::ViewsRecorded,    EventKind::Comment,
+                                          EventKind::PartyAdded,       EventKind::Referred,
+                                          EventKind::Escalated,        EventKind::Expedited};
+// Fields that define a transition: a correction may not rewrite them (record a new event).
+const std::vector<std::string> kFixedFields = {"procedure", "from_stage", "to_stage", "action", "corrects",
+                                               "conflict", "side", "procedure_digest"};
+
+}  // namespace
+
+const std::vector<std::string>& challenge_categories() {
+  static const std::vector<std::string> v = {
+      "response_to_referral",        "outcome_of_assessment",  "implementation_of_plan",
+      "effectiveness_of_plan",       "information_sharing",    "levels_of_need",
+      "referral_not_accepted",       "roles_and_responsibilities", "sufficiency_of_action",
+      "care_planning",               "communication",          "section_42_enquiry_closure",
+      "best_interests_decision",     "other"};
+  return v;
+}
+
+Json Author::to_json() const {
+  return Json{{"name", name}, {"job_title", job_title}, {"agency", agency}, {"role", role}};
+}
+
+Deadline make_deadline(const Timescale& t, Region region, std::int64_t from_ms, std::int64_t as_of,
+                       const Calendar& calendar) {
+  Deadline d;
+  d.timescale = t;
+  d.due = timescale_end(t, region, from_ms, calendar);
+  d.due_date = uk_local_date(d.due);
+  d.overdue = as_of > d.due;
+  std::string when = weekday_short(d.due_date) + " " + day_month(d.due_date) + " " + std::to_string(d.due_date.year);
+  std::string detail;
+  switch (t.unit) {
+    case TimeUnit::WorkingDays: {
+      detail = std::to_string(t.amount) + (t.amount == 1 ? " working day" : " working days");
+      auto hols = calendar.holidays_between(region, uk_local_date(from_ms), d.due_date);
+      if (!hols.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < hols.size(); ++i) {
+          bool same_month_as_next = i + 1 < hols.size() && hols[i + 1].date.month == hols[i].date.month;
+          list += (i ? ", " : "") + (same_month_as_next ? std::to_string(hols[i].date.day) : day_month(hols[i].date));
+        }
+        detail += "; " + list + (hols.size() == 1 ? " is a bank holiday" : " are bank holidays");
+      }
+      break;
+    }
+    case TimeUnit::CalendarDays:
+      detail = std::to_string(t.amount) + (t.amount == 1 ? " day" : " days");
+      break;
+    case TimeUnit::Hours: {
+      std::int64_t local = d.due + std::int64_t(uk_utc_offset_minutes(d.due)) * 60000;
+      char hm[8];
+      std::snprintf(hm, sizeof hm, "%02d:%02d", int(local / 3600000 % 24), int(local / 60000 % 60));
+      when += " " + std::string(hm);
+      detail = std::to_string(t.amount) + " hours";
+      break;
+    }
+  }
+  d.words = "due " + when + " (" + detail + ")";
+  return d;
+}
+
+ChallengeView derive(const ChallengeState& s, const Procedure& p, std::int64_t as_of, const Calendar& calendar) {
+  ChallengeView v;
+  v.state = s;
+  v.procedure = &p;
+  v.status = s.closed ? "closed" : s.outcome_recorded ? "resolved" : "open";
+  v.stage = s.stage;
+  const Stage* st = p.stage(s.stage);
+  if (!st) return v;
+  v.stage_name = st->name;
+  const Region region = p.board.region;
+  if (st->timescale) {
+    auto from = reference_time(st->timescale->from, s, st->number);
+    if (from) {
+      v.deadline = make_deadline(*st->timescale, region, *from, as_of, calendar);
+      v.deadline->measured_from = describe_from(st->timescale->from, st->number);
+      v.deadline->overdue = v.deadline->overdue && v.status == "open";
+      v.overdue = v.deadline->overdue;
+    } else {
+      v.deadline_pending = "measured from " + describe_from(st->timescale->from, st->number) + ", not recorded yet";
+    }
+  }
+  for (const auto& ra : st->required_actions) {
+    ChecklistItem item{ra.id, ra.text, ra.source, false, {}, std::nullopt, !ra.notify.empty()};
+    for (const auto& e : s.events) {
+      auto it = s.event_stage.find(e.id);
+      if (it == s.event_stage.end() || it->second != st->number) continue;
+      bool ok = fulfils(e, ra.id);
+      for (const auto& m : ra.satisfied_by) ok = ok || matches(m, e);
+      if (ok) item.done_by.push_back(e.id);
+    }
+    item.done = !item.done_by.empty();
+    if (ra.timescale) {
+      if (auto from = reference_time(ra.timescale->from, s, st->number)) {
+        item.deadline = make_deadline(*ra.timescale, region, *from, as_of, calendar);
+        item.deadline->measured_from = describe_from(ra.timescale->from, st->number);
+        item.deadline->overdue = item.deadline->overdue && !item.done && v.status == "open";
+      }
+    }
+    v.checklist.push_back(std::move(item));
+  }
+  if (!s.stages.empty()) {
+    Date start = uk_local_date(s.stages.back().started_at), now = uk_local_date(as_of);
+    v.working_days_at_stage = calendar.working_days_between(region, start, now);
+    v.calendar_days_at_stage = static_cast<int>(std::max<std::int64_t>(0, day_number(now) - day_number(start)));
+  }
+  std::optional<std::int64_t> end = s.resolved_at ? s.resolved_at : s.closed_at;
+  if (end) {
+    Date a = uk_local_date(s.opened_at), b = uk_local_date(*end);
+    v.working_days_taken = calendar.working_days_between(region, a, b);
+    v.calendar_days_taken = static_cast<int>(std::max<std::int64_t>(0, day_number(b) - day_number(a)));
+  }
+  return v;
+}
+
+namespace {
+Json deadline_json(const Deadline& d) {
+  return Json{{"due", format_utc(d.due)},          {"due_date", to_string(d.due_date)},
+              {"overdue", d.overdue},              {"words", d.words},
+              {"measured_from", d.measured_from},  {"amount", d.timescale.amount},
+              {"unit", std::string(to_string(d.timescale.unit))}};
+}
+}  // namespace
+
+Json to_json(const ChallengeView& v) {
+  const auto& s = v.state;
+  Json j;
+  j["id"] = s.id;
+  j["procedure"] = v.procedure ? v.procedure->id : s.procedure;
+  j["board"] = v.procedure ? v.procedure->board.name : "";
+  j["status"] = v.status;
+  j["stage"] = v.stage;
+  j["stage_name"] = v.stage_name;
+  j["expedited"] = s.expedited;
+  j["risk"] = s.risk;
+  j["imminent_risk_guidance_shown"] = s.imminent_risk_guidance_shown;
+  j["overdue"] = v.overdue;
+  j["deadline"] = v.deadline ? deadline_json(*v.deadline) : Json(nullptr);
+  if (!v.deadline_pending.empty()) j["deadline_pending"] = v.deadline_pending;
+  j["time_at_stage"] = {{"working_days", v.working_days_at_stage}, {"calendar_days", v.calendar_days_at_stage}};
+  Json stages = Json::array();
+  if (v.procedure)
+    for (const auto& st : v.procedure->stages) {
+      Json entry = {{"number", st.number}, {"name", st.name}, {"current", st.number == v.stage}};
+      for (const auto& visit : s.stages)
+        if (visit.number == st.number) entry["entered_at"] = format_utc(visit.started_at);
+      stages.push_back(entry);
+    }
+  j["stages"] = stages;
+  Json checklist = Json::array();
+  for (const auto& c : v.checklist) {
+    Json item = {{"id", c.id}, {"text", c.text}, {"done", c.done}, {"done_by", c.done_by},
+                 {"notification", c.notification}, {"source", c.source}};
+    if (c.deadline) item["deadline"] = deadline_json(*c.deadline);
+    checklist.push_back(item);
+  }
+  j["required_actions"] = checklist;
+  j["needs_review"] = s.needs_review();
+  Json conflicts = Json::array();
+  for (const auto& c : s.conflicts)
+    conflicts.push_back({{"id", c.id}, {"kind", c.kind}, {"description", c.description}, {"events", c.events},
+                         {"settled", c.settled}, {"settled_by", c.settled_by}});
+  j["conflicts"] = conflicts;
+  Json resolution = nullptr;
+  if (s.resolution_stage) {
+    resolution = {{"stage", *s.resolution_stage},
+                  {"at", format_utc(s.resolved_at ? *s.resolved_at : *s.closed_at)},
+                  {"working_days", v.working_days_taken.value_or(0)},
+                  {"calendar_days", v.calendar_days_taken.value_or(0)}};
+  }
+  j["resolution"] = resolution;
+  j["outcome"] = s.outcome_recorded ? s.outcome : Json(nullptr);
+  j["opened_at"] = format_utc(s.opened_at);
+  for (const char* k : {"subject", "challenger", "challenged", "category", "summary", "agency_views", "copied_to"})
+    j[k] = s.opened_body.contains(k) ? s.opened_body[k] : Json(nullptr);
+  Json actions = Json::array();
+  for (const auto& a : s.actions)
+    actions.push_back({{"id", a.event_id}, {"description", a.description}, {"owner", a.owner}, {"due", a.due},
+                       {"stage", a.stage}, {"completed", a.completed}});
+  j["actions"] = actions;
+  j["signatures"] = s.signatures;
+  j["referrals"] = s.referrals;
+  j["parties"] = s.parties;
+  Json timeline = Json::array();
+  for (const auto& e : s.events) {
+    Json t = {{"id", e.id},
+              {"kind", std::string(to_string(e.kind))},
+              {"at", format_utc(e.at)},
+              {"author", e.author.value("name", "")},
+              {"stage", s.event_stage.count(e.id) ? s.event_stage.at(e.id) : 0},
+              {"body", e.body}};
+    auto it = s.corrections.find(e.id);
+    if (it != s.corrections.end()) t["corrected_by"] = it->second;
+    timeline.push_back(t);
+  }
+  j["timeline"] = timeline;
+  j["heads"] = s.heads;
+  return j;
+}
+
+Engine::Engine(Store& store, const ProcedureLibrary& procedures, const Clock& clock, IdSource& ids,
+               const Calendar& calendar)
+    : store_(store), procedures_(procedures), clock_(clock), ids_(ids), calendar_(calendar) {
+  if (store_.projections_stale()) rebuild_projections();
+}
+
+const Procedure& Engine::procedure_of(const ChallengeState& s) const {
+  const Procedure* p = procedures_.find(s.procedure);
+  if (!p)
+    throw CommandError("challenge " + s.id + " follows procedure '" + s.procedure +
+                       "', which this device does not have: install the Board's procedure file");
+  return *p;
+}
+
+ChallengeState Engine::state(const std::string& challenge) {
+  ChallengeState s = fold(store_.challenge_events(challenge));
+  if (!s.opened) throw CommandError("no challenge '" + challenge + "' in " + store_.path() + " (see 'challenge list')");
+  return s;
+}
+
+ChallengeView Engine::view(const std::string& challenge, std::int64_t as_of) {
+  ChallengeState s = state(challenge);
+  return derive(s, procedure_of(s), as_of, calendar_);
+}
+
+std::string Engine::resolve_event(const std::string& challenge, const std::string& id_or_prefix) {
+  auto id = store_.find_event_id(challenge, id_or_prefix);
+  if (!id)
+    throw CommandError("no single event of challenge " + challenge + " starts with '" + id_or_prefix +
+                       "' (give at least 6 characters of an id from 'challenge show')");
+  return *id;
+}
+
+void Engine::refresh_projection(const std::string& challenge) {
+  ChallengeState s = fold(store_.challenge_events(challenge));
+  if (!s.opened) return;   // events whose opening has not arrived yet: nothing to list
+  const Procedure* p = procedures_.find(s.procedure);
+  ChallengeRow row;
+  row.id = s.id;
+  row.procedure = s.procedure;
+  row.stage = s.stage;
+  row.expedited = s.expedited;
+  row.needs_review = s.needs_review();
+  row.opened_at = s.opened_at;
+  row.updated_at = s.events.empty() ? s.opened_at : s.events.back().at;
+  for (const auto& e : s.events) row.updated_at = std::max(row.updated_at, e.at);
+  row.subject_name = s.opened_body.contains("subject") ? s.opened_body["subject"].value("name", "") : "";
+  row.challenger_agency = s.opened_body.contains("challenger") ? s.opened_body["challenger"].value("agency", "") : "";
+  row.challenged_agency = s.opened_body.contains("challenged") ? s.opened_body["challenged"].value("agency", "") : "";
+  row.category = text_of(s.opened_body, "category");
+  row.event_count = static_cast<int>(s.events.size());
+  row.status = s.closed ? "closed" : s.outcome_recorded ? "resolved" : "open";
+  if (p) {
+    ChallengeView v = derive(s, *p, clock_.now_ms(), calendar_);
+    if (v.deadline) row.deadline = v.deadline->due;
+  }
+  store_.upsert_challenge(row);
+}
+
+void Engine::rebuild_projections() {
+  store_.transaction([&] {
+    for (const auto& id : store_.challenge_ids()) refresh_projection(id);
+    store_.mark_projections_fresh();
+  });
+}
+
+Event Engine::make_event(const std::string& challenge, EventKind kind, Json body, const Author& author,
+                         std::int64_t at, const std::vector<std::string>& parents, const ChallengeState* state) {
+  Event e;
+  e.id = ids_.hex(16);
+  e.challenge = challenge;
+  e.device = store_.device_id();
+  e.seq = store_.next_device_seq();
+  e.kind = kind;
+  e.at = at;
+  // Hybrid logical clock: never behind the last reading this device made or saw.
+  Hlc last = store_.last_hlc();
+  std::int64_t now = clock_.now_ms();
+  e.hlc = now > last.ms ? Hlc{now, 0} : Hlc{last.ms, last.counter + 1};
+  store_.set_last_hlc(e.hlc);
+  e.author = author.to_json();
+  e.parents = parents;
+  for (const auto& p : parents) {
+    const Event* pe = state ? state->find(p) : nullptr;
+    auto h = pe ? std::optional<std::string>(pe->hash) : store_.event_hash(p);
+    e.parent_hashes.push_back(h.value_or(""));
+  }
+  e.body = std::move(body);
+  e.hash = content_hash(e);
+  return e;
+}
+
+namespace {
+std::int64_t checked_time(std::optional<std::int64_t> at, const Clock& clock) {
+  std::int64_t now = clock.now_ms();
+  if (!at) return now;
+  if (*at > now + 24LL * 3600 * 1000)
+    throw CommandError("the time given (" + format_utc(*at) + ") is in the future; give when it happened");
+  return *at;
+}
+
+void check_author(const Author& a) {
+  if (blank(a.name) || blank(a.agency))
+    throw CommandError("say who is recording this: a name and an agency are needed");
+  if (!a.role.empty() && std::find(role_levels().begin(), role_levels().end(), a.role) == role_levels().end())
+    throw CommandError("role '" + a.role + "' is not one of: practitioner, line_manager, safeguarding_lead, "
+                       "senior_manager, director, board");
+}
+}  // namespace
+
+std::string Engine::open(Json body, const Author& author, std::optional<std::int64_t> at_opt) {
+  check_author(author);
+  if (!body.is_object()) throw CommandError("challenge details are missing");
+  std::string proc_id = require_text(body, "procedure", "procedure");
+  const Procedure* p = procedures_.find(proc_id);
+  if (!p) {
+    std::string ids;
+    for (const auto* q : procedures_.all()) ids += (ids.empty() ? "" : ", ") + q->id;
+    throw CommandError("unknown procedure '" + proc_id + "'; known: " + ids);
+  }
+  if (!body.contains("imminent_risk") || !body["imminent_risk"].is_boolean())
+    throw CommandError("answer the imminent-risk question first: is anyone at imminent risk of harm? (yes or no)");
+  const Json& subject = body.contains("subject") ? body["subject"] : Json();
+  require_person(subject, "subject", true, false);
+  if (subject.contains("kind") && !subject["kind"].is_null())
+    require_one_of(subject, "kind", "subject kind", {"adult", "child"});
+  optional_date(subject, "date_of_birth", "subject date of birth");
+  if (subject.contains("lacks_capacity") && !subject["lacks_capacity"].is_null() && !subject["lacks_capacity"].is_boolean())
+    throw CommandError("subject lacks_capacity must be true or false");
+  require_person(body.contains("challenger") ? body["challenger"] : Json(), "challenger", true, true);
+  require_person(body.contains("challenged") ? body["challenged"] : Json(), "challenged party", false, true);
+  require_one_of(body, "category", "category", challenge_categories());
+  require_text(body, "summary", "summary of the reason for the dispute");
+  if (!body.contains("risk") || body["risk"].is_null()) body["risk"] = "standard";
+  require_one_of(body, "risk", "risk", {"standard", "at_risk"});
+  body["procedure_digest"] = p->digest;
+  body["board"] = p->board.name;
+  std::int64_t at = checked_time(at_opt, clock_);
+
+  std::string id;
+  store_.transaction([&] {
+    // Challenge ids are random, so offline devices never need to agree on numbering.
+    std::string prefix;
+    for (char c : p->board.short_name)
+      if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) prefix += c;
+    do id = (prefix.empty() ? "CH" : prefix.substr(0, 12)) + "-" + ids_.base32(8);
+    while (!store_.challenge_events(id).empty());
+    Event opened = make_event(id, EventKind::ChallengeOpened, body, author, at, {}, nullptr);
+    store_.insert_event(opened, true);
+    if (body["imminent_risk"].get<bool>()) {
+      std::vector<Json> contacts;
+      for (const auto& cid : p->emergency.contacts)
+        if (const Contact* c = p->contact(cid))
+          contacts.push_back({{"id", c->id}, {"label", c->label}, {"phone", c->phone}, {"email", c->email}});
+      Json shown = {{"guidance", p->emergency.text}, {"contacts", contacts}, {"acknowledged", true}};
+      Event g = make_event(id, EventKind::ImminentRiskGuidanceShown, shown, author, at, {opened.id}, nullptr);
+      store_.insert_event(g, true);
+    }
+    refresh_projection(id);
+  });
+  return id;
+}
+
+void Engine::validate(const ChallengeState& s, const Procedure& p, EventKind kind, Json& body) {
+  if (s.closed && !kAllowedAfterClose.count(kind))
+    throw CommandError("challenge " + s.id + " is closed; only comments, corrections, signatures, feedback, "
+                       "views, notifications and learning can be added");
+  if (body.contains("fulfils") && !body["fulfils"].is_null()) {
+    if (!body["fulfils"].is_array()) throw CommandError("fulfils must be a list of required action ids");
+    const Stage* st = p.stage(s.stage);
+    for (const auto& f : body["fulfils"]) {
+      bool known = false;
+      if (st && f.is_string())
+        for (const auto& ra : st->required_actions) known = known || ra.id == f.get<std::string>();
+      if (!known)
+        throw CommandError("'" + (f.is_string() ? f.get<std::string>() : f.dump()) + "' is not a required action of stage " +
+                           std::to_string(s.stage) + " of " + p.id);
+    }
+  }
+  switch (kind) {
+    case EventKind::ChallengeOpened:
+      throw CommandError("a challenge is opened once; use 'challenge open' for a new one");
+    case EventKind::ImminentRiskGuidanceShown:
+      break;
+    case EventKind::PartyAdded:
+      require_person(body.contains("party") ? body["party"] : Json(), "party", true, true);
+      break;
+    case EventKind::DiscussionRecorded: {
+      if (!body.contains("with") || !body["with"].is_array() || body["with"].empty())
+        throw CommandError("say who the discussion was with (name, job title, agency)");
+      for (const auto& w : body["with"]) require_person(w, "person discussed with", true, false);
+      require_one_of(body, "method", "how it was held", discussion_methods());
+      require_text(body, "summary", "discussion summary");
+      if (!body.contains("agreed") || !body["agreed"].is_boolean())
+        throw CommandError("say whether the discussion reached agreement (agreed: yes or no)");
+      break;
+    }
+    case EventKind::ActionAgreed:
+      require_text(body, "description", "action description");
+      require_text(body, "owner", "action owner");
+      optional_date(body, "due", "action due date");
+      break;
+    case EventKind::ActionCompleted: {
+      std::string ref = require_text(body, "action", "the agreed action being completed");
+      bool found = false;
+      for (const auto& a : s.actions)
+        if (a.event_id == ref) {
+          found = true;
+          if (a.completed) throw CommandError("action '" + a.description + "' is already complete");
+        }
+      if (!found) throw CommandError("no agreed action " + ref + " in challenge " + s.id);
+      break;
+    }
+    case EventKind::Escalated: {
+      if (s.outcome_recorded)
+        throw CommandError("an outcome is already agreed for " + s.id + "; record a correction or close it instead");
+      if (s.stage >= p.last_stage())
+        throw CommandError("stage " + std::to_string(s.stage) + " is the last stage of " + p.id +
+                           "; record the outcome or refer it elsewhere");
+      require_text(body, "reason", "reason for escalating");
+      require_text(body, "tried", "what was tried at this stage");
+      body["from_stage"] = s.stage;
+      body["to_stage"] = s.stage + 1;
+      break;
+    }
+    case EventKind::Expedited:
+      if (s.expedited) throw CommandError("challenge " + s.id + " is already expedited");
+      require_text(body, "reason", "reason for expediting (who is at risk of harm)");
+      break;
+    case EventKind::NotificationSent:
+      require_text(body, "to", "who was notified");
+      require_text(body, "reason", "why they were notified");
+      break;
+    case EventKind::OutcomeAgreed:
+      if (s.outcome_recorded)
+        throw CommandError("an outcome is already recorded for " + s.id + "; correct it instead of recording another");
+      require_text(body, "outcome", "outcome");
+      break;
+    case EventKind::FeedbackGiven:
+      require_text(body, "to", "who was given feedback");
+      require_text(body, "summary", "feedback summary");
+      break;
+    case EventKind::RecordSigned:
+      if (!s.outcome_recorded && !s.closed)
+        throw CommandError("the record is signed once the outcome is recorded; record the outcome first");
+      require_one_of(body, "side", "signing side", {"challenger", "challenged"});
+      require_text(body, "name", "signatory name");
+      require_text(body, "job_title", "signatory job title");
+      require_text(body, "agency", "signatory agency");
+      require_text(body, "date", "date signed");
+      optional_date(body, "date", "date signed");
+      break;
+    case EventKind::Referred: {
+      std::vector<std::string> routes = route_kinds();
+      routes.push_back("other");
+      require_one_of(body, "route", "route", routes);
+      break;
+    }
+    case EventKind::Closed:
+      if (!s.outcome_recorded && s.referrals.empty())
+        throw CommandError("record the outcome (or a referral elsewhere) before closing " + s.id);
+      break;
+    case EventKind::LearningRecorded:
+      require_one_of(body, "review", "review considered", {"none", "single_agency", "multi_agency"});
+      require_text(body, "lessons", "lessons to disseminate");
+      break;
+    case EventKind::ViewsRecorded:
+      require_text(body, "views", "the subject's views and wishes");
+      break;
+    case EventKind::Comment:
+      require_text(body, "text", "comment");
+      break;
+    case EventKind::Correction: {
+      std::string target = require_text(body, "corrects", "the event being corrected");
+      const Event* e = s.find(target);
+      if (!e) throw CommandError("no event " + target + " in challenge " + s.id);
+      if (!kCorrectable.count(e->kind))
+        throw CommandError(std::string("a ") + std::string(to_string(e->kind)) + " event cannot be corrected");
+      require_text(body, "reason", "reason for the correction");
+      if (body.contains("changes")) {
+        if (!body["changes"].is_object()) throw CommandError("changes must be an object of corrected fields");
+        for (const auto& f : kFixedFields)
+          if (body["changes"].contains(f))
+            throw CommandError("'" + f + "' cannot be corrected; record a new event instead");
+      }
+      break;
+    }
+    case EventKind::ReviewSettled: {
+      std::string cid = require_text(body, "conflict", "the conflict being settled");
+      bool open = false;
+      for (const auto& c : s.conflicts) open = open || (c.id == cid && !c.settled);
+      if (!open) throw CommandError("no unsettled conflict " + cid + " in challenge " + s.id);
+      require_text(body, "decision", "the decision settling it");
+      break;
+    }
+  }
+}
+
+std::string Engine::record(const std::string& challenge, EventKind kind, Json body, const Author& author,
+                           std::optional<std::int64_t> at_opt) {
+  check_author(author);
+  if (!body.is_object()) throw CommandError("event details must be an object");
+  std::int64_t at = checked_time(at_opt, clock_);
+  std::string id;
+  store_.transaction([&] {
+    ChallengeState s = state(challenge);
+    const Procedure& p = procedure_of(s);
+    if (at < s.opened_at)
+      throw CommandError("the time given (" + format_utc(at) + ") is before the challenge was raised (" +
+                         format_utc(s.opened_at) + ")");
+    validate(s, p, kind, body);
+    Event e = make_event(challenge, kind, body, author, at, s.heads, &s);
+    store_.insert_event(e, true);
+    refresh_projection(challenge);
+    id = e.id;
+  });
+  return id;
+}
+
+std::size_t Engine::merge(const std::vector<Event>& events) {
+  std::size_t added = 0;
+  store_.transaction([&] {
+    std::map<std::string, const Event*> batch;
+    for (const auto& e : events) {
+      if (!verify_hash(e)) throw CommandError("event " + e.id + " does not match its hash: it was altered; nothing imported");
+      auto [it, fresh] = batch.emplace(e.id, &e);
+      if (!fresh && it->second->hash != e.hash)
+        throw CommandError("event " + e.id + " appears twice with different content; nothing imported");
+    }
+    std::set<std::string> touched;
+    Hlc seen = store_.last_hlc();
+    for (const auto& [id, e] : batch) {
+      for (std::size_t i = 0; i < e->parents.size(); ++i) {
+        auto b = batch.find(e->parents[i]);
+        std::optional<std::string> h = b != batch.end() ? std::optional<std::string>(b->second->hash)
+                                                         : store_.event_hash(e->parents[i]);
+        if (h && *h != e->parent_hashes[i])
+          throw CommandError("event " + e->id + " names a parent whose hash differs (broken hash chain); nothing imported");
+      }
+      if (auto stored = store_.event_hash(id)) {
+        if (*stored != e->hash)
+          throw CommandError("event " + id + " differs from the copy already stored; nothing imported");
+        continue;
+      }
+      store_.insert_event(*e, false);
+      touched.insert(e->challenge);
+      seen = std::max(seen, e->hlc);
+      ++added;
+    }
+    store_.set_last_hlc(seen);
+    for (const auto& c : touched) {
+      ChallengeState s = fold(store_.challenge_events(c));
+      if (s.opened && !procedures_.find(s.procedure))
+        throw CommandError("challenge " + c + " follows procedure '" + s.procedure +
+                           "', which this device does not have: install the Board's procedure file first");
+      refresh_projection(c);
+    }
+  });
+  return added;
+}
+
+}  // namespace parley

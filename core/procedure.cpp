@@ -1,0 +1,429 @@
+// core/procedure.cpp — reading and validating procedure files (see procedure.h).
+//
+// The validator is strict: unknown keys are errors (a typo such as "timescales" must not
+// silently drop a rule), every rule must quote its source sentence, and references
+// between parts (contacts named by notifications, stages named by timescales) must exist.
+#include "core/procedure.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "core/embedded.h"
+#include "core/sha256.h"
+
+namespace parley {
+namespace {
+
+// Walks a JSON value keeping the path for error messages.
+class Reader {
+ public:
+  Reader(const Json& v, std::string path) : v_(v), path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const std::string& what) const { throw ProcedureError(path_ + ": " + what); }
+
+  const Json& value() const { return v_; }
+  const std::string& path() const { return path_; }
+
+  void object(std::initializer_list<std::string_view> allowed) const {
+    if (!v_.is_object()) fail("must be an object");
+    for (auto it = v_.begin(); it != v_.end(); ++it) {
+      if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        Reader(*it, path_ + "." + it.key()).fail("unknown field (allowed here: " + list + ")");
+      }
+    }
+  }
+  bool has(const char* key) const { return v_.contains(key) && !v_[key].is_null(); }
+  Reader at(const char* key) const {
+    if (!v_.contains(key)) Reader(v_, path_ + "." + key).fail("missing");
+    return Reader(v_[key], path_ + "." + key);
+  }
+  Reader at(std::size_t i) const { return Reader(v_[i], path_ + "[" + std::to_string(i) + "]"); }
+  std::string text(const char* key, bool required = true) const {
+    if (!has(key)) {
+      if (required) Reader(v_, path_ + "." + key).fail("missing");
+      return {};
+    }
+    const Json& s = v_[key];
+    if (!s.is_string()) Reader(s, path_ + "." + key).fail("must be text");
+    std::string out = s.get<std::string>();
+    if (required && out.find_first_not_of(" \t\r\n") == std::string::npos)
+      Reader(s, path_ + "." + key).fail("must not be empty");
+    return out;
+  }
+  std::string one_of(const char* key, const std::vector<std::string>& options) const {
+    std::string t = text(key);
+    if (std::find(options.begin(), options.end(), t) == options.end()) {
+      std::string list;
+      for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+      Reader(v_[key], path_ + "." + key).fail("'" + t + "' is not one of " + list);
+    }
+    return t;
+  }
+  int integer(const char* key, int min, int max) const {
+    Reader r = at(key);
+    if (!r.v_.is_number_integer()) r.fail("must be a whole number");
+    auto n = r.v_.get<std::int64_t>();
+    if (n < min || n > max) r.fail("must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return static_cast<int>(n);
+  }
+  std::size_t array(const char* key, bool required = true) const {
+    if (!has(key)) {
+      if (required) Reader(v_, path_ + "." + key).fail("missing");
+      return 0;
+    }
+    if (!v_[key].is_array()) Reader(v_[key], path_ + "." + key).fail("must be a list");
+    return v_[key].size();
+  }
+  std::vector<std::string> strings(const char* key, const std::vector<std::string>* options) const {
+    std::vector<std::string> out;
+    std::size_t n = array(key);
+    Reader list = at(key);
+    for (std::size_t i = 0; i < n; ++i) {
+      Reader item = list.at(i);
+      if (!item.v_.is_string()) item.fail("must be text");
+      std::string s = item.v_.get<std::string>();
+      if (options && std::find(options->begin(), options->end(), s) == options->end()) {
+        std::string all;
+        for (const auto& o : *options) all += (all.empty() ? "" : ", ") + o;
+        item.fail("'" + s + "' is not one of " + all);
+      }
+      out.push_back(s);
+    }
+    return out;
+  }
+
+ private:
+  const Json& v_;
+  std::string path_;
+};
+
+const std::regex kSlug("^[a-z0-9]+(-[a-z0-9]+)*$");
+
+std::string slug(const Reader& r, const char* key) {
+  std::string s = r.text(key);
+  if (!std::regex_match(s, kSlug))
+    Reader(r.value()[key], r.path() + "." + key).fail("'" + s + "' must be lower-case letters and digits joined by '-'");
+  return s;
+}
+
+const std::vector<std::string> kUnits = {"working_days", "calendar_days", "hours"};
+const std::vector<std::string> kFromTypes = {"challenge_raised", "stage_started", "event"};
+const std::vector<std::string> kAudiences = {"adults", "children", "both"};
+const std::vector<std::string> kRegions = {"england-and-wales", "scotland", "northern-ireland"};
+const std::vector<std::string> kFormSources = {
+    "subject.name", "summary", "agreed_outcome", "copied_to", "resolution_stage", "time_taken", "notes",
+    "signature.challenger", "signature.challenged", "stages", "discussions", "actions", "timeline", "views"};
+
+std::vector<std::string> kind_names() {
+  std::vector<std::string> out;
+  for (auto k : all_event_kinds()) out.emplace_back(to_string(k));
+  return out;
+}
+
+Timescale read_timescale(const Reader& r, int this_stage) {
+  r.object({"amount", "unit", "from", "source", "note"});
+  Timescale t;
+  t.amount = r.integer("amount", 1, 365);
+  std::string unit = r.one_of("unit", kUnits);
+  t.unit = unit == "working_days" ? TimeUnit::WorkingDays : unit == "calendar_days" ? TimeUnit::CalendarDays : TimeUnit::Hours;
+  Reader from = r.at("from");
+  from.object({"type", "stage", "kind", "which"});
+  std::string type = from.one_of("type", kFromTypes);
+  if (type == "challenge_raised") {
+    t.from.type = TimescaleFrom::Type::ChallengeRaised;
+    if (from.has("stage") || from.has("kind")) from.fail("challenge_raised takes no stage or kind");
+  } else if (type == "stage_started") {
+    t.from.type = TimescaleFrom::Type::StageStarted;
+    if (from.has("stage")) {
+      t.from.stage = from.integer("stage", 1, 50);
+      if (this_stage > 0 && t.from.stage > this_stage)
+        from.at("stage").fail("a timescale cannot run from a later stage (" + std::to_string(t.from.stage) + ")");
+    }
+  } else {
+    t.from.type = TimescaleFrom::Type::Event;
+    t.from.kind = *parse_event_kind(from.one_of("kind", kind_names()));
+    t.from.stage = from.integer("stage", 1, 50);
+    if (this_stage > 0 && t.from.stage > this_stage)
+      from.at("stage").fail("a timescale cannot run from an event at a later stage");
+    if (from.has("which")) t.from.last = from.one_of("which", {"first", "last"}) == "last";
+  }
+  t.source = r.text("source");
+  return t;
+}
+
+EventMatch read_match(const Reader& r) {
+  r.object({"kind", "method", "to", "route"});
+  EventMatch m;
+  m.kind = *parse_event_kind(r.one_of("kind", kind_names()));
+  if (r.has("method")) {
+    if (m.kind != EventKind::DiscussionRecorded) r.at("method").fail("only discussion_recorded has a method");
+    m.methods = r.strings("method", &discussion_methods());
+  }
+  if (r.has("to")) {
+    if (m.kind != EventKind::NotificationSent) r.at("to").fail("only notification_sent has a recipient");
+    m.to = r.text("to");
+  }
+  if (r.has("route")) {
+    if (m.kind != EventKind::Referred) r.at("route").fail("only referred has a route");
+    m.route = r.one_of("route", route_kinds());
+  }
+  return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& role_levels() {
+  static const std::vector<std::string> v = {"practitioner", "line_manager", "safeguarding_lead",
+                                             "senior_manager", "director", "board"};
+  return v;
+}
+const std::vector<std::string>& discussion_methods() {
+  static const std::vector<std::string> v = {"face_to_face", "phone", "email", "meeting", "letter", "video", "other"};
+  return v;
+}
+const std::vector<std::string>& route_kinds() {
+  static const std::vector<std::string> v = {"complaints", "court_of_protection", "mca_best_interests",
+                                             "safeguarding_referral", "emergency_services",
+                                             "own_agency_procedure", "care_provider", "education"};
+  return v;
+}
+
+std::string_view to_string(TimeUnit u) {
+  switch (u) {
+    case TimeUnit::WorkingDays: return "working_days";
+    case TimeUnit::CalendarDays: return "calendar_days";
+    case TimeUnit::Hours: return "hours";
+  }
+  return "working_days";
+}
+
+const Stage* Procedure::stage(int number) const {
+  for (const auto& s : stages)
+    if (s.number == number) return &s;
+  return nullptr;
+}
+
+const Contact* Procedure::contact(std::string_view id) const {
+  for (const auto& c : board.contacts)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+Procedure parse_procedure(std::string_view json_text) {
+  Json doc;
+  try {
+    doc = Json::parse(json_text);
+  } catch (const Json::parse_error& e) {
+    throw ProcedureError(std::string("procedure file is not valid JSON: ") + e.what());
+  }
+  Reader r(doc, "procedure");
+  r.object({"$schema", "format", "version", "id", "title", "source_document", "board", "emergency_guidance",
+            "expedite", "stages", "routes", "forms", "interpretations"});
+  if (r.text("format") != "parley-procedure") r.at("format").fail("must be \"parley-procedure\"");
+  if (r.integer("version", 1, 1000) != 1) r.at("version").fail("this Parley reads version 1 procedure files");
+
+  Procedure p;
+  p.raw = doc;
+  p.digest = sha256_hex(json_text);
+  p.id = slug(r, "id");
+  p.title = r.text("title");
+  p.source_document = r.text("source_document");
+
+  Reader board = r.at("board");
+  board.object({"name", "short_name", "region", "audience", "contacts"});
+  p.board.name = board.text("name");
+  p.board.short_name = board.text("short_name");
+  p.board.region = *parse_region(board.one_of("region", kRegions));
+  p.board.audience = board.one_of("audience", kAudiences);
+  std::size_t nc = board.array("contacts");
+  std::set<std::string> contact_ids;
+  for (std::size_t i = 0; i < nc; ++i) {
+    Reader c = board.at("contacts").at(i);
+    c.object({"id", "label", "phone", "email", "url", "address", "note", "source"});
+    Contact ct{slug(c, "id"), c.text("label"), c.text("phone", false), c.text("email", false),
+               c.text("url", false), c.text("address", false), c.text("note", false), c.text("source")};
+    if (!contact_ids.insert(ct.id).second) c.at("id").fail("contact id '" + ct.id + "' is used twice");
+    if (ct.phone.empty() && ct.email.empty() && ct.url.empty() && ct.address.empty() && ct.note.empty())
+      c.fail("a contact needs a phone, email, url, address, or a note saying what the Board must configure");
+    p.board.contacts.push_back(std::move(ct));
+  }
+
+  Reader em = r.at("emergency_guidance");
+  em.object({"text", "contacts", "source"});
+  p.emergency.text = em.text("text");
+  p.emergency.source = em.text("source");
+  p.emergency.contacts = em.strings("contacts", nullptr);
+  for (std::size_t i = 0; i < p.emergency.contacts.size(); ++i)
+    if (!contact_ids.count(p.emergency.contacts[i]))
+      em.at("contacts").at(i).fail("no board contact has id '" + p.emergency.contacts[i] + "'");
+
+  if (r.has("expedite")) {
+    Reader ex = r.at("expedite");
+    ex.object({"text", "source"});
+    p.expedite_text = ex.text("text");
+    ex.text("source");
+  }
+
+  std::size_t ns = r.array("stages");
+  if (ns == 0) r.at("stages").fail("a procedure needs at least one stage");
+  std::set<std::string> action_ids;
+  for (std::size_t i = 0; i < ns; ++i) {
+    Reader s = r.at("stages").at(i);
+    s.object({"number", "name", "who", "timescale", "required_actions", "notifications", "source"});
+    Stage st;
+    st.number = s.integer("number", 1, 50);
+    if (st.number != static_cast<int>(i) + 1)
+      s.at("number").fail("stages must be numbered 1, 2, 3 ... in order; expected " + std::to_string(i + 1));
+    st.name = s.text("name");
+    st.source = s.text("source");
+    Reader who = s.at("who");
+    who.object({"challenger", "challenged", "description"});
+    st.challenger_roles = who.strings("challenger", &role_levels());
+    st.challenged_roles = who.strings("challenged", &role_levels());
+    st.who_description = who.text("description");
+    if (s.has("timescale")) st.timescale = read_timescale(s.at("timescale"), st.number);
+    std::size_t na = s.array("required_actions", false);
+    for (std::size_t k = 0; k < na; ++k) {
+      Reader a = s.at("required_actions").at(k);
+      a.object({"id", "text", "satisfied_by", "timescale", "source"});
+      RequiredAction ra;
+      ra.id = slug(a, "id");
+      if (!action_ids.insert(ra.id).second) a.at("id").fail("required action id '" + ra.id + "' is used twice");
+      ra.text = a.text("text");
+      ra.source = a.text("source");
+      std::size_t nm = a.array("satisfied_by");
+      for (std::size_t m = 0; m < nm; ++m) {
+        ra.satisfied_by.push_back(read_match(a.at("satisfied_by").at(m)));
+        const auto& to = ra.satisfied_by.back().to;
+        if (!to.empty() && !contact_ids.count(to))
+          a.at("satisfied_by").at(m).at("to").fail("no board contact has id '" + to + "'");
+      }
+      if (a.has("timescale")) ra.timescale = read_timescale(a.at("timescale"), st.number);
+      st.required_actions.push_back(std::move(ra));
+    }
+    std::size_t nn = s.array("notifications", false);
+    for (std::size_t k = 0; k < nn; ++k) {
+      Reader n = s.at("notifications").at(k);
+      n.object({"id", "to", "text", "source"});
+      RequiredAction ra;
+      ra.id = slug(n, "id");
+      if (!action_ids.insert(ra.id).second) n.at("id").fail("id '" + ra.id + "' is used twice");
+      ra.notify = n.text("to");
+      if (!contact_ids.count(ra.notify)) n.at("to").fail("no board contact has id '" + ra.notify + "'");
+      ra.text = n.text("text");
+      ra.source = n.text("source");
+      EventMatch m;
+      m.kind = EventKind::NotificationSent;
+      m.to = ra.notify;
+      ra.satisfied_by.push_back(m);
+      st.required_actions.push_back(std::move(ra));
+    }
+    p.stages.push_back(std::move(st));
+  }
+
+  std::size_t nr = r.array("routes", false);
+  for (std::size_t i = 0; i < nr; ++i) {
+    Reader rt = r.at("routes").at(i);
+    rt.object({"id", "kind", "name", "text", "available_from_stage", "contacts", "source"});
+    Route route{slug(rt, "id"), rt.one_of("kind", route_kinds()), rt.text("name"), rt.text("text"), rt.text("source"), 1, {}};
+    if (rt.has("contacts")) route.contacts = rt.strings("contacts", nullptr);
+    for (std::size_t k = 0; k < route.contacts.size(); ++k)
+      if (!contact_ids.count(route.contacts[k]))
+        rt.at("contacts").at(k).fail("no board contact has id '" + route.contacts[k] + "'");
+    if (rt.has("available_from_stage")) route.available_from_stage = rt.integer("available_from_stage", 1, static_cast<int>(ns));
+    p.routes.push_back(std::move(route));
+  }
+
+  std::size_t nf = r.array("forms");
+  if (nf == 0) r.at("forms").fail("a procedure needs at least one record form");
+  for (std::size_t i = 0; i < nf; ++i) {
+    Reader f = r.at("forms").at(i);
+    f.object({"id", "title", "fields", "note", "source"});
+    Form form{slug(f, "id"), f.text("title"), f.text("note", false), f.text("source"), {}};
+    std::size_t nfl = f.array("fields");
+    for (std::size_t k = 0; k < nfl; ++k) {
+      Reader fl = f.at("fields").at(k);
+      fl.object({"id", "label", "from", "source"});
+      form.fields.push_back({fl.text("id"), fl.text("label"), fl.one_of("from", kFormSources), fl.text("source", false)});
+    }
+    p.forms.push_back(std::move(form));
+  }
+
+  std::size_t ni = r.array("interpretations", false);
+  for (std::size_t i = 0; i < ni; ++i) {
+    Reader in = r.at("interpretations").at(i);
+    in.object({"id", "decision", "source"});
+    p.interpretations.push_back({slug(in, "id"), in.text("decision"), in.text("source")});
+  }
+  return p;
+}
+
+ProcedureLibrary ProcedureLibrary::builtin() {
+  ProcedureLibrary lib;
+  for (const auto& f : embedded_files()) {
+    if (f.path.rfind("procedures/", 0) != 0 || f.path.find(".schema.") != std::string_view::npos) continue;
+    try {
+      lib.add(parse_procedure(f.content));
+    } catch (const ProcedureError& e) {
+      throw ProcedureError(std::string(f.path) + ": " + e.what());
+    }
+  }
+  return lib;
+}
+
+void ProcedureLibrary::add(Procedure p) {
+  std::string id = p.id;
+  procedures_.insert_or_assign(std::move(id), std::move(p));
+}
+
+void ProcedureLibrary::add_directory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw ProcedureError(dir + ": not a directory of procedure files");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".json" && entry.path().filename().string().find(".schema.") == std::string::npos)
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+      add(parse_procedure(ss.str()));
+    } catch (const ProcedureError& e) {
+      throw ProcedureError(path.string() + ": " + e.what());
+    }
+  }
+}
+
+const Procedure* ProcedureLibrary::find(std::string_view id) const {
+  auto it = procedures_.find(id);
+  return it == procedures_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Procedure*> ProcedureLibrary::all() const {
+  std::vector<const Procedure*> out;
+  for (const auto& [id, p] : procedures_) out.push_back(&p);
+  return out;
+}
+
+std::int64_t timescale_end(const Timescale& t, Region region, std::int64_t from_ms, const Calendar& calendar) {
+  switch (t.unit) {
+    case TimeUnit::Hours:
+      return from_ms + std::int64_t(t.amount) * 3600 * 1000;
+    case TimeUnit::CalendarDays:
+      return uk_end_of_day_utc_ms(add_days(uk_local_date(from_ms), t.amount));
+    case TimeUnit::WorkingDays:
+      return uk_end_of_day_utc_ms(calendar.add_working_days(region, uk_local_date(from_ms), t.amount));
+  }
+  return from_ms;
+}
+
+}  // namespace parley

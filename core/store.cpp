@@ -1,0 +1,405 @@
+// core/store.cpp — SQLite schema, migrations and queries (see store.h).
+#include "core/store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace parley {
+namespace {
+
+// Each migration takes the schema from version i to i+1. Never edit a released entry:
+// add a new one. tests/core/test_store.cpp upgrades from every earlier version.
+const char* const kMigrations[] = {
+    // 1: the append-only event log and device identity.
+    R"SQL(
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE events(
+      local_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      challenge TEXT NOT NULL,
+      device TEXT NOT NULL,
+      device_seq INTEGER NOT NULL,
+      kind TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      hash TEXT NOT NULL,
+      json TEXT NOT NULL,
+      UNIQUE(device, device_seq));
+    CREATE INDEX events_by_challenge ON events(challenge, local_seq);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+      BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correction instead'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+      BEGIN SELECT RAISE(ABORT, 'events are append-only: record a correction instead'); END;
+    INSERT INTO meta VALUES('device_id', 'dev-' || lower(hex(randomblob(8))));
+    INSERT INTO meta VALUES('device_seq', '0');
+    INSERT INTO meta VALUES('hlc_ms', '0');
+    INSERT INTO meta VALUES('hlc_counter', '0');
+    )SQL",
+    // 2: projection of each challenge for lists; rebuilt from the events by the engine.
+    R"SQL(
+    CREATE TABLE challenges(
+      id TEXT PRIMARY KEY,
+      procedure TEXT NOT NULL,
+      stage INTEGER NOT NULL,
+      status TEXT NOT NULL,
+      expedited INTEGER NOT NULL,
+      needs_review INTEGER NOT NULL,
+      opened_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL,
+      deadline INTEGER,
+      subject_name TEXT NOT NULL,
+      challenger_agency TEXT NOT NULL,
+      challenged_agency TEXT NOT NULL,
+      category TEXT NOT NULL,
+      event_count INTEGER NOT NULL);
+    CREATE INDEX challenges_by_urgency ON challenges(status, expedited DESC, deadline, opened_at);
+    INSERT INTO meta VALUES('projections_stale', '1');
+    )SQL",
+    // 3: the outbox of events not yet acknowledged by the server (every event this device
+    // wrote so far is unacknowledged: there was no sync before), and the quarantine.
+    R"SQL(
+    CREATE TABLE outbox(event_id TEXT PRIMARY KEY REFERENCES events(id));
+    INSERT INTO outbox SELECT id FROM events WHERE device = (SELECT value FROM meta WHERE key = 'device_id');
+    CREATE TABLE quarantine(
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      received_at INTEGER NOT NULL,
+      reason TEXT NOT NULL,
+      payload TEXT NOT NULL);
+    )SQL",
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVersion);
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("database error: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw StoreError(std::string("database write failed: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int c) {
+    auto* p = sqlite3_column_text(s_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, c))) : "";
+  }
+  std::int64_t integer(int c) { return sqlite3_column_int64(s_, c); }
+  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+std::string explain_open_error(const std::string& path, int rc, const std::string& detail) {
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      return path + " is not a Parley database, or it is damaged (" + detail + "); check the path or restore it from a backup";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return path + " is locked by another program; close it and try again";
+    case SQLITE_CANTOPEN:
+      return "cannot open " + path + ": check that the folder exists and you may write to it";
+    case SQLITE_READONLY:
+      return path + " is read-only; Parley needs to write to it";
+    case SQLITE_CORRUPT:
+      return path + " is damaged (" + detail + "); restore it from a backup";
+    default:
+      return "cannot use " + path + ": " + detail;
+  }
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, StoreOptions options) : path_(path) {
+  if (!options.create && path != ":memory:" && !std::filesystem::exists(path))
+    throw StoreError("no Parley database at " + path + ": check the path (or create one by opening a challenge)");
+  int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, options.vfs.empty() ? nullptr : options.vfs.c_str());
+  if (rc != SQLITE_OK) {
+    std::string detail = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(explain_open_error(path, rc, detail));
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 2000);
+  try {
+    exec("PRAGMA foreign_keys = ON");
+    // A rollback journal, synced fully: a command is durable when it returns.
+    exec("PRAGMA synchronous = FULL");
+    check_integrity_of_header();
+    migrate(options.max_version < 0 ? kLatestVersion : options.max_version);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+Store::~Store() {
+  if (db_) sqlite3_close(db_);
+}
+
+void Store::exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw StoreError(explain_open_error(path_, rc, msg));
+  }
+}
+
+void Store::check_integrity_of_header() {
+  // Reading the schema forces SQLite to read page 1: a file that is not a database fails
+  // here with SQLITE_NOTADB rather than later in the middle of a command.
+  Stmt s(db_, "SELECT count(*) FROM sqlite_schema");
+  s.step();
+  std::int64_t tables = s.integer(0);
+  if (tables > 0 && schema_version() == 0)
+    throw StoreError(path_ + " is a SQLite database but not a Parley one; choose another file");
+}
+
+int Store::schema_version() const {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr);
+  int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_finalize(s);
+  return v;
+}
+
+void Store::migrate(int max_version) {
+  int v = schema_version();
+  if (v > kLatestVersion)
+    throw StoreError(path_ + " was written by a newer Parley (database version " + std::to_string(v) +
+                     ", this Parley reads up to " + std::to_string(kLatestVersion) + "); update Parley");
+  for (; v < max_version; ++v) {
+    transaction([&] {
+      exec(kMigrations[v]);
+      exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+    });
+  }
+}
+
+void Store::transaction(const std::function<void()>& body) {
+  if (depth_ > 0) {
+    ++depth_;
+    try {
+      body();
+    } catch (...) {
+      --depth_;
+      throw;
+    }
+    --depth_;
+    return;
+  }
+  exec("BEGIN IMMEDIATE");
+  depth_ = 1;
+  try {
+    body();
+    depth_ = 0;
+    exec("COMMIT");
+  } catch (...) {
+    depth_ = 0;
+    // After an I/O error SQLite may have rolled back already; ROLLBACK then just reports
+    // "no transaction is active", which is what we want anyway.
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::string Store::device_id() {
+  Stmt s(db_, "SELECT value FROM meta WHERE key = 'device_id'");
+  if (!s.step()) throw StoreError(path_ + ": device id missing; the database is damaged");
+  return s.text(0);
+}
+
+std::int64_t Store::next_device_seq() {
+  Stmt u(db_, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'device_seq'");
+  u.step();
+  Stmt s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'device_seq'");
+  s.step();
+  return s.integer(0);
+}
+
+Hlc Store::last_hlc() {
+  Stmt s(db_, "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc_ms'),"
+              "       (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc_counter')");
+  s.step();
+  return Hlc{s.integer(0), static_cast<std::int32_t>(s.integer(1))};
+}
+
+void Store::set_last_hlc(const Hlc& h) {
+  Stmt a(db_, "UPDATE meta SET value = ? WHERE key = 'hlc_ms'");
+  a.bind(1, std::to_string(h.ms)).step();
+  Stmt b(db_, "UPDATE meta SET value = ? WHERE key = 'hlc_counter'");
+  b.bind(1, std::to_string(h.counter)).step();
+}
+
+std::optional<std::string> Store::meta(const std::string& key) {
+  Stmt s(db_, "SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Store::set_meta(const std::string& key, const std::string& value) {
+  Stmt s(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  s.bind(1, key).bind(2, value).step();
+}
+
+bool Store::projections_stale() {
+  Stmt s(db_, "SELECT value FROM meta WHERE key = 'projections_stale'");
+  return s.step() && s.text(0) == "1";
+}
+
+void Store::mark_projections_fresh() {
+  Stmt s(db_, "DELETE FROM meta WHERE key = 'projections_stale'");
+  s.step();
+}
+
+bool Store::has_event(const std::string& id) { return event_hash(id).has_value(); }
+
+std::optional<std::string> Store::event_hash(const std::string& id) {
+  Stmt s(db_, "SELECT hash FROM events WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Store::insert_event(const Event& e, bool local) {
+  Stmt s(db_, "INSERT INTO events(id, challenge, device, device_seq, kind, at, hash, json) VALUES(?,?,?,?,?,?,?,?)");
+  s.bind(1, e.id).bind(2, e.challenge).bind(3, e.device).bind(4, e.seq).bind(5, std::string(to_string(e.kind)));
+  s.bind(6, e.at).bind(7, e.hash).bind(8, to_json(e).dump());
+  s.step();
+  if (local) {
+    Stmt o(db_, "INSERT INTO outbox(event_id) VALUES(?)");
+    o.bind(1, e.id).step();
+  }
+}
+
+std::vector<Event> Store::challenge_events(const std::string& challenge) {
+  Stmt s(db_, "SELECT json FROM events WHERE challenge = ? ORDER BY local_seq");
+  s.bind(1, challenge);
+  std::vector<Event> out;
+  while (s.step()) out.push_back(event_from_json(Json::parse(s.text(0))));
+  return out;
+}
+
+std::vector<std::string> Store::challenge_ids() {
+  Stmt s(db_, "SELECT DISTINCT challenge FROM events ORDER BY challenge");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+std::optional<std::string> Store::find_event_id(const std::string& challenge, const std::string& prefix) {
+  if (prefix.size() < 6) return std::nullopt;
+  Stmt s(db_, "SELECT id FROM events WHERE challenge = ? AND substr(id, 1, ?) = ? LIMIT 2");
+  s.bind(1, challenge).bind(2, static_cast<std::int64_t>(prefix.size())).bind(3, prefix);
+  std::vector<std::string> found;
+  while (s.step()) found.push_back(s.text(0));
+  if (found.size() != 1) return std::nullopt;
+  return found.front();
+}
+
+void Store::upsert_challenge(const ChallengeRow& r) {
+  Stmt s(db_, R"SQL(INSERT INTO challenges(id, procedure, stage, status, expedited, needs_review, opened_at,
+      updated_at, deadline, subject_name, challenger_agency, challenged_agency, category, event_count)
+      VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+      ON CONFLICT(id) DO UPDATE SET procedure = excluded.procedure, stage = excluded.stage,
+      status = excluded.status, expedited = excluded.expedited, needs_review = excluded.needs_review,
+      opened_at = excluded.opened_at, updated_at = excluded.updated_at, deadline = excluded.deadline,
+      subject_name = excluded.subject_name, challenger_agency = excluded.challenger_agency,
+      challenged_agency = excluded.challenged_agency, category = excluded.category,
+      event_count = excluded.event_count)SQL");
+  s.bind(1, r.id).bind(2, r.procedure).bind(3, std::int64_t(r.stage)).bind(4, r.status);
+  s.bind(5, std::int64_t(r.expedited)).bind(6, std::int64_t(r.needs_review)).bind(7, r.opened_at).bind(8, r.updated_at);
+  if (r.deadline) s.bind(9, *r.deadline); else s.bind_null(9);
+  s.bind(10, r.subject_name).bind(11, r.challenger_agency).bind(12, r.challenged_agency).bind(13, r.category);
+  s.bind(14, std::int64_t(r.event_count));
+  s.step();
+}
+
+namespace {
+const char* kRowColumns =
+    "id, procedure, stage, status, expedited, needs_review, opened_at, updated_at, deadline, subject_name, "
+    "challenger_agency, challenged_agency, category, event_count";
+ChallengeRow read_row(Stmt& s) {
+  ChallengeRow r;
+  r.id = s.text(0);
+  r.procedure = s.text(1);
+  r.stage = static_cast<int>(s.integer(2));
+  r.status = s.text(3);
+  r.expedited = s.integer(4) != 0;
+  r.needs_review = s.integer(5) != 0;
+  r.opened_at = s.integer(6);
+  r.updated_at = s.integer(7);
+  if (!s.is_null(8)) r.deadline = s.integer(8);
+  r.subject_name = s.text(9);
+  r.challenger_agency = s.text(10);
+  r.challenged_agency = s.text(11);
+  r.category = s.text(12);
+  r.event_count = static_cast<int>(s.integer(13));
+  return r;
+}
+}  // namespace
+
+std::optional<ChallengeRow> Store::challenge(const std::string& id) {
+  Stmt s(db_, (std::string("SELECT ") + kRowColumns + " FROM challenges WHERE id = ?").c_str());
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_row(s);
+}
+
+std::vector<ChallengeRow> Store::challenges() {
+  // Urgency: open before resolved/closed, expedited first, then nearest deadline (none
+  // last), then oldest.
+  Stmt s(db_, (std::string("SELECT ") + kRowColumns +
+               " FROM challenges ORDER BY status != 'open', expedited DESC, deadline IS NULL, deadline, opened_at, id")
+                  .c_str());
+  std::vector<ChallengeRow> out;
+  while (s.step()) out.push_back(read_row(s));
+  return out;
+}
+
+std::int64_t Store::outbox_count() {
+  Stmt s(db_, "SELECT count(*) FROM outbox");
+  s.step();
+  return s.integer(0);
+}
+
+std::int64_t Store::event_count() {
+  Stmt s(db_, "SELECT count(*) FROM events");
+  s.step();
+  return s.integer(0);
+}
+
+void Store::quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms) {
+  Stmt s(db_, "INSERT INTO quarantine(received_at, reason, payload) VALUES(?,?,?)");
+  s.bind(1, at_ms).bind(2, reason).bind(3, payload).step();
+}
+
+std::int64_t Store::quarantine_count() {
+  Stmt s(db_, "SELECT count(*) FROM quarantine");
+  s.step();
+  return s.integer(0);
+}
+
+}  // namespace parley

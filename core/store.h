@@ -1,0 +1,105 @@
+// core/store.h — the device's SQLite database: an append-only event table, projections
+// of each challenge for fast lists, the outbox of events not yet acknowledged by the
+// server, and a quarantine for input that failed validation.
+//
+// Model: events are the only truth. The `challenges` table is a projection, written in
+// the same transaction as the events it derives from and rebuildable from them at any
+// time. Events cannot be updated or deleted: triggers refuse it. Schema changes are
+// numbered migrations (kMigrations in store.cpp); the version is in PRAGMA user_version.
+// The same code runs natively and in WebAssembly (where the file lives in memory and is
+// persisted by the web client).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace parley {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One row of the challenges projection.
+struct ChallengeRow {
+  std::string id, procedure, status, subject_name, challenger_agency, challenged_agency, category;
+  int stage = 0;
+  bool expedited = false, needs_review = false;
+  std::int64_t opened_at = 0, updated_at = 0;
+  std::optional<std::int64_t> deadline;   // UTC ms; none when the stage has no timescale
+  int event_count = 0;
+};
+
+struct StoreOptions {
+  bool create = true;          // create the file when missing
+  std::string vfs;             // SQLite VFS name; empty = default (tests use "parley-fault")
+  int max_version = -1;        // migrate only up to this version (tests of old versions)
+};
+
+class Store {
+ public:
+  static constexpr int kLatestVersion = 3;
+
+  // Opens (and migrates) the database at `path`. Throws StoreError with a message saying
+  // what to do: not a Parley database, newer than this Parley, locked by another
+  // program, unreadable.
+  explicit Store(const std::string& path, StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int schema_version() const;
+  const std::string& path() const { return path_; }
+
+  // Runs `body` in one IMMEDIATE transaction; commits if it returns, rolls back and
+  // rethrows if it throws. Nested calls join the outer transaction.
+  void transaction(const std::function<void()>& body);
+
+  // Meta values (device id, sequence, clock).
+  std::string device_id();
+  std::int64_t next_device_seq();           // call inside a transaction
+  Hlc last_hlc();
+  void set_last_hlc(const Hlc& h);
+  std::optional<std::string> meta(const std::string& key);
+  void set_meta(const std::string& key, const std::string& value);
+  bool projections_stale();                 // set by the migration that added projections
+  void mark_projections_fresh();
+
+  bool has_event(const std::string& id);
+  std::optional<std::string> event_hash(const std::string& id);
+  // Inserts one event; `local` also queues it in the outbox. Inside a transaction.
+  void insert_event(const Event& e, bool local);
+  std::vector<Event> challenge_events(const std::string& challenge);
+  std::vector<std::string> challenge_ids();
+  // Resolves a unique id prefix (>= 6 characters) to an event id of the challenge.
+  std::optional<std::string> find_event_id(const std::string& challenge, const std::string& prefix);
+
+  void upsert_challenge(const ChallengeRow& row);
+  std::optional<ChallengeRow> challenge(const std::string& id);
+  std::vector<ChallengeRow> challenges();  // ordered: expedited first, then deadline, then opened
+
+  std::int64_t outbox_count();
+  std::int64_t event_count();
+  void quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms);
+  std::int64_t quarantine_count();
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  void exec(const char* sql);
+  void migrate(int max_version);
+  void check_integrity_of_header();
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  int depth_ = 0;
+};
+
+}  // namespace parley
