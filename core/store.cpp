@@ -231,7 +231,10 @@ std::string Store::device_id() {
 }
 
 std::int64_t Store::next_device_seq() {
-  Stmt u(db_, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'device_seq'");
+  // Never reuse a number already in the log, even if the counter lags it (a file put
+  // back from a copy): the pair (device, seq) must stay unique.
+  Stmt u(db_, "UPDATE meta SET value = max(CAST(value AS INTEGER), coalesce((SELECT max(device_seq) FROM events "
+              "WHERE device = (SELECT value FROM meta WHERE key = 'device_id')), 0)) + 1 WHERE key = 'device_seq'");
   u.step();
   Stmt s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'device_seq'");
   s.step();

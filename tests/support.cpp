@@ -40,4 +40,12 @@ Json open_body(const std::string& procedure, bool imminent_risk) {
               {"summary", "Referral for a care review was closed without contact; the nurse disagrees."}};
 }
 
+Device::Device(const std::string& name, std::uint64_t seed, std::int64_t now)
+    : file(name), store(file.path), clock(now), ids(seed), procedures(ProcedureLibrary::builtin()),
+      engine(store, procedures, clock, ids) {}
+
+std::size_t Device::pull(Device& other, const std::string& challenge) {
+  return engine.merge(other.store.challenge_events(challenge));
+}
+
 }  // namespace parley::test
