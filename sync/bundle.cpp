@@ -48,6 +48,7 @@ Bundle parse_bundle(std::string_view text) {
   b.challenge = j["challenge"].get<std::string>();
   if (!j.contains("events") || !j["events"].is_array()) throw CommandError("events: missing or not a list");
   const Json& events = j["events"];
+  if (events.empty()) throw CommandError("events: the bundle holds no events; export the challenge again");
   for (std::size_t i = 0; i < events.size(); ++i) {
     std::string where = "events[" + std::to_string(i) + "]";
     Event e;

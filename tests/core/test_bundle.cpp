@@ -80,6 +80,7 @@ TEST_CASE("altered or malformed bundles are refused and nothing is written", "[b
       {"newer version", [](Json& j) { j["version"] = 2; }, "update Parley"},
       {"not a bundle", [](Json& j) { j["format"] = "something-else"; }, "not a Parley bundle"},
       {"events not a list", [](Json& j) { j["events"] = Json::object(); }, "events: missing or not a list"},
+      {"no events", [](Json& j) { j["events"] = Json::array(); }, "holds no events"},
       {"unknown kind", [](Json& j) { j["events"][1]["kind"] = "deleted"; }, "events[1].kind"},
       {"parent hash rewritten",
        [](Json& j) {

@@ -103,6 +103,7 @@ TEST_CASE("broken definitions are refused naming the field", "[procedure]") {
       {"unknown event kind", [](Json& j) { j["stages"][0]["required_actions"][0]["satisfied_by"][0]["kind"] = "waved"; }, "'waved' is not one of"},
       {"duplicate action id", [](Json& j) { j["stages"][1]["required_actions"][0]["id"] = j["stages"][0]["required_actions"][0]["id"]; }, "is used twice"},
       {"region", [](Json& j) { j["board"]["region"] = "wales"; }, "procedure.board.region: 'wales'"},
+      {"referral by route id, not kind", [](Json& j) { j["stages"][0]["required_actions"][0]["satisfied_by"] = Json::array({{{"kind", "referred"}, {"route", "court-of-protection"}}}); }, "'court-of-protection' is not one of"},
       {"not an object", [](Json& j) { j = "{"; }, "procedure: must be an object"},
   };
   for (const auto& r : rows) {

@@ -62,7 +62,6 @@ function crossErrors(proc) {
   });
 
   const contactIds = new Set((proc.board?.contacts ?? []).map((c) => c.id));
-  const routeIds = new Set((proc.routes ?? []).map((r) => r.id));
   dup('contact', (proc.board?.contacts ?? []).map((c) => c.id));
   dup('route', (proc.routes ?? []).map((r) => r.id));
   dup('form', (proc.forms ?? []).map((f) => f.id));
@@ -93,7 +92,6 @@ function crossErrors(proc) {
       checkTimescale(`action ${a.id} timescale`, s.number, a.timescale);
       for (const m of a.satisfied_by ?? []) {
         if (m.to !== undefined) contactRef(`action ${a.id}`, m.to);
-        if (m.route !== undefined && !routeIds.has(m.route)) errors.push(`action ${a.id} names route "${m.route}", which routes does not define`);
       }
     }
     for (const n of s.notifications ?? []) contactRef(`notification ${n.id}`, n.to);
@@ -301,7 +299,7 @@ const BROKEN = [
   ['emergency guidance naming an undefined contact', 'cross', base, (p) => { p.emergency_guidance.contacts.push('police'); }],
   ['route naming an undefined contact', 'cross', base, (p) => { p.routes[0].contacts = ['head-of-school-improvement']; }],
   ['satisfied_by a notification to an undefined contact', 'cross', base, (p) => { p.stages[0].required_actions[0].satisfied_by = [{ kind: 'notification_sent', to: 'nobody' }]; }],
-  ['satisfied_by a referral on an undefined route', 'cross', base, (p) => { p.stages[0].required_actions[0].satisfied_by = [{ kind: 'referred', route: 'court-of-protection' }]; }],
+  ['satisfied_by a referral naming a route id instead of a route kind', 'schema', base, (p) => { p.stages[0].required_actions[0].satisfied_by = [{ kind: 'referred', route: 'court-of-protection' }]; }],
   ['stage timescale anchored to a later stage event', 'cross', base, (p) => { p.stages[2].timescale.from.stage = 4; }],
   ['action timescale anchored to a later stage event', 'cross', base, (p) => { p.stages[2].required_actions[1].timescale.from.stage = 4; }],
   ['stage timescale from the start of a later stage', 'cross', shrop, (p) => { p.stages[1].timescale.from = { type: 'stage_started', stage: 3 }; }],

@@ -494,7 +494,8 @@ int cmd_challenge_open(Context& c) {
     std::printf("IMMINENT RISK — %s\n", p.emergency.text.c_str());
     for (const auto& cid : p.emergency.contacts)
       if (const Contact* ct = p.contact(cid))
-        std::printf("  %s: %s %s\n", ct->label.c_str(), ct->phone.c_str(), ct->email.c_str());
+        std::printf("  %s:%s%s%s%s\n", ct->label.c_str(), ct->phone.empty() ? "" : " ", ct->phone.c_str(),
+                    ct->email.empty() ? "" : " ", ct->email.c_str());
     std::printf("(Recorded that this guidance was shown.)\n");
   }
   std::printf("Opened %s\n", id.c_str());
@@ -741,6 +742,14 @@ int run(Context& c) {
 
 }  // namespace
 
+// A failed command writes nothing: not even the empty database it had to create.
+void remove_created(const std::string& db_path, bool existed) {
+  if (existed) return;
+  std::error_code ec;
+  std::filesystem::remove(db_path, ec);
+  std::filesystem::remove(db_path + "-journal", ec);
+}
+
 int main(int argc, char** argv) {
   Context c;
   std::string db_path;
@@ -758,16 +767,11 @@ int main(int argc, char** argv) {
     return run(c);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "parley: %s\n", e.what());
-    if (!db_existed) std::filesystem::remove(db_path);
+    remove_created(db_path, db_existed);
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parley: %s\n", e.what());
-    // A failed command writes nothing: not even the empty database it had to create.
-    if (!db_existed) {
-      std::error_code ec;
-      std::filesystem::remove(db_path, ec);
-      std::filesystem::remove(db_path + "-journal", ec);
-    }
+    remove_created(db_path, db_existed);
     return 1;
   }
 }
