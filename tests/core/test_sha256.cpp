@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/sha256.h"
+#include "tests/support.h"
 
 using parley::sha256_hex;
 
@@ -31,7 +32,8 @@ TEST_CASE("sha256 agrees with coreutils sha256sum at every padding boundary", "[
   for (std::size_t len : {1u, 54u, 55u, 56u, 57u, 63u, 64u, 65u, 119u, 120u, 127u, 128u, 129u, 1000u}) {
     std::string data;
     for (std::size_t i = 0; i < len; ++i) data.push_back(static_cast<char>((i * 7 + 3) % 256));   // every byte value
-    std::string path = std::tmpnam(nullptr);
+    parley::test::TempFile tmp("sha256-input");
+    const std::string& path = tmp.path;
     { std::FILE* f = std::fopen(path.c_str(), "wb"); std::fwrite(data.data(), 1, data.size(), f); std::fclose(f); }
     std::string cmd = "sha256sum " + path;
     FILE* p = popen(cmd.c_str(), "r");
@@ -39,7 +41,6 @@ TEST_CASE("sha256 agrees with coreutils sha256sum at every padding boundary", "[
     char buf[128] = {0};
     REQUIRE(fgets(buf, sizeof buf, p));
     pclose(p);
-    std::remove(path.c_str());
     INFO("length " << len);
     CHECK(sha256_hex(data) == std::string(buf, 64));
   }
