@@ -21,3 +21,25 @@ endif()
 
 add_library(parley_json INTERFACE)
 target_include_directories(parley_json SYSTEM INTERFACE ${PARLEY_DEPS}/include)
+
+# Dear ImGui 1.86: the same sources for the desktop (GLFW + OpenGL 3) and the browser
+# (WebGL 2 through the OpenGL 3 backend in its GLES 3 mode). Built as SYSTEM so its
+# C++20 deprecation warnings do not bury ours.
+set(PARLEY_IMGUI ${PARLEY_DEPS}/imgui)
+add_library(parley_imgui STATIC
+  ${PARLEY_IMGUI}/imgui.cpp ${PARLEY_IMGUI}/imgui_draw.cpp ${PARLEY_IMGUI}/imgui_tables.cpp
+  ${PARLEY_IMGUI}/imgui_widgets.cpp ${PARLEY_IMGUI}/misc/cpp/imgui_stdlib.cpp
+  ${PARLEY_IMGUI}/backends/imgui_impl_opengl3.cpp)
+target_include_directories(parley_imgui SYSTEM PUBLIC ${PARLEY_IMGUI} ${PARLEY_IMGUI}/backends)
+# No legacy names: keeps our code on the current API.
+target_compile_definitions(parley_imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS IMGUI_DISABLE_DEMO_WINDOWS)
+if(NOT EMSCRIPTEN)
+  target_sources(parley_imgui PRIVATE ${PARLEY_IMGUI}/backends/imgui_impl_glfw.cpp)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(GLFW3 REQUIRED IMPORTED_TARGET glfw3)
+  find_package(OpenGL REQUIRED)
+  target_link_libraries(parley_imgui PUBLIC PkgConfig::GLFW3 OpenGL::GL ${CMAKE_DL_LIBS})
+endif()
+
+# The UI font: Liberation Sans from Debian's fonts-liberation (installed by tools/setup).
+set(PARLEY_FONT_FILE /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf)

@@ -388,6 +388,12 @@ std::int64_t Store::outbox_count() {
   return s.integer(0);
 }
 
+std::optional<std::int64_t> Store::outbox_oldest() {
+  Stmt s(db_, "SELECT min(e.at) FROM outbox o JOIN events e ON e.id = o.event_id");
+  if (!s.step() || s.is_null(0)) return std::nullopt;
+  return s.integer(0);
+}
+
 std::int64_t Store::event_count() {
   Stmt s(db_, "SELECT count(*) FROM events");
   s.step();

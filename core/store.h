@@ -87,6 +87,7 @@ class Store {
   std::vector<ChallengeRow> challenges();  // ordered: expedited first, then deadline, then opened
 
   std::int64_t outbox_count();
+  std::optional<std::int64_t> outbox_oldest();   // earliest `at` of an unacknowledged event
   std::int64_t event_count();
   void quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms);
   std::int64_t quarantine_count();

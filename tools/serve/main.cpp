@@ -1,0 +1,367 @@
+// tools/serve/main.cpp — parley-serve: serves the staged web client and a health endpoint.
+//
+// A stand-in for the office server (issue 4) so the browser client can be loaded, installed
+// and tested from one origin. Model: a directory of static files (tools/stage_web.py's
+// output) and an /api/ namespace of which only GET /api/health exists.
+//   - Files: GET and HEAD, the MIME types browsers insist on (application/wasm for
+//     WebAssembly.instantiateStreaming, application/manifest+json, text/javascript), an
+//     ETag so revalidation is a 304, and `Cache-Control: no-cache` on the shell, the
+//     service worker and the emcc output: the service worker, not the HTTP cache, decides
+//     which version a page gets. "dir/" serves dir/index.html. Dot-files, "..", empty
+//     segments and NUL are refused; symlinks leading out of the root are not followed.
+//   - /api/health answers {"ok":true}; any other /api/ path is a JSON 404.
+//   - One log line per request on stderr: time, method, path (never the query string,
+//     which may carry data), status, body bytes.
+//   - SIGINT/SIGTERM stop it gracefully: the listening socket closes, requests in flight
+//     finish, exit status 0.
+//
+// Usage: parley-serve --root DIR [--listen HOST:PORT]   (default 127.0.0.1:8080; port 0
+// picks a free port; the "listening on" line on stderr gives the URL).
+#include <httplib.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kUsage =
+    "usage: parley-serve --root DIR [--listen HOST:PORT]\n"
+    "  --root DIR          directory of static files to serve (required)\n"
+    "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; port 0 = any free)\n"
+    "Serves DIR, GET /api/health -> {\"ok\":true}, 404 JSON for other /api/ paths.\n"
+    "Stops on SIGINT or SIGTERM.\n";
+
+struct Options {
+  fs::path root;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+// "HOST:PORT" or "[V6]:PORT".
+void parse_listen(const std::string& s, Options& o) {
+  std::string host, port;
+  if (!s.empty() && s[0] == '[') {
+    auto close = s.find("]:");
+    if (close == std::string::npos) throw UsageError{"--listen " + s + ": expected [V6ADDR]:PORT"};
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) throw UsageError{"--listen " + s + ": expected HOST:PORT"};
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535)
+    throw UsageError{"--listen " + s + ": expected HOST:PORT with a port from 0 to 65535"};
+  o.host = host;
+  o.port = std::stoi(port);
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  bool have_root = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    auto eq = arg.find('=');
+    bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
+    if (inline_value) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    auto next = [&]() -> std::string {
+      if (inline_value) return value;
+      if (i + 1 >= argc) throw UsageError{arg + " needs a value"};
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (arg == "--root") {
+      o.root = next();
+      have_root = true;
+    } else if (arg == "--listen") {
+      parse_listen(next(), o);
+    } else {
+      throw UsageError{"unknown argument " + arg};
+    }
+  }
+  if (!have_root) throw UsageError{"--root DIR is required"};
+  std::error_code ec;
+  auto canonical = fs::canonical(o.root, ec);
+  if (ec || !fs::is_directory(canonical)) throw UsageError{"--root " + o.root.string() + ": not a directory"};
+  o.root = canonical;
+  return o;
+}
+
+std::string lower_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+const char* mime_type(const fs::path& p) {
+  static const std::pair<std::string_view, const char*> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".wasm", "application/wasm"},
+      {".webmanifest", "application/manifest+json"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".css", "text/css; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".png", "image/png"},
+      {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".ttf", "font/ttf"},
+  };
+  std::string ext = lower_extension(p);
+  for (const auto& [e, type] : kTypes)
+    if (ext == e) return type;
+  return "application/octet-stream";
+}
+
+// The shell, the worker and the emcc output are revalidated on every fetch; the service
+// worker holds the one consistent version. Images and fonts may be cached for an hour.
+const char* cache_control(const fs::path& p) {
+  std::string ext = lower_extension(p);
+  if (ext == ".png" || ext == ".svg" || ext == ".ico" || ext == ".woff2" || ext == ".ttf") return "public, max-age=3600";
+  return "no-cache";
+}
+
+bool is_api(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+
+void json_error(httplib::Response& res, int status, const char* message) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(std::string(R"({"ok":false,"error":")") + message + "\"}", "application/json");
+}
+
+// Maps a decoded URL path to a file under root. nullopt with status set when refused.
+std::optional<fs::path> resolve(const fs::path& root, const std::string& url_path, int& status) {
+  status = 404;
+  if (url_path.empty() || url_path[0] != '/' || url_path.find('\0') != std::string::npos) {
+    status = 400;
+    return std::nullopt;
+  }
+  fs::path rel;
+  std::string_view rest(url_path);
+  rest.remove_prefix(1);
+  bool dir_request = rest.empty() || rest.back() == '/';
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (seg == "..") {
+      status = 400;
+      return std::nullopt;
+    }
+    if (seg.empty() && !rest.empty()) return std::nullopt;  // "//"
+    if (seg.empty()) break;                                  // the trailing '/'
+    if (seg[0] == '.') return std::nullopt;                   // dot-files, "."
+    rel /= std::string(seg);
+  }
+  if (dir_request) rel /= "index.html";
+  std::error_code ec;
+  fs::path full = fs::canonical(root / rel, ec);
+  if (ec) return std::nullopt;
+  // Symlinks are followed only while they stay inside the root.
+  auto [r, f] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+  if (r != root.end()) return std::nullopt;
+  if (!fs::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
+void serve_file(const fs::path& root, const httplib::Request& req, httplib::Response& res) {
+  int status = 404;
+  auto file = resolve(root, req.path, status);
+  if (!file) {
+    res.status = status;
+    res.set_content(status == 400 ? "400 Bad Request\n" : "404 Not Found\n", "text/plain; charset=utf-8");
+    return;
+  }
+  std::error_code ec;
+  auto size = fs::file_size(*file, ec);
+  auto mtime = fs::last_write_time(*file, ec);
+  std::ostringstream tag;
+  tag << '"' << std::hex << size << '-' << mtime.time_since_epoch().count() << '"';
+  res.set_header("ETag", tag.str());
+  res.set_header("Cache-Control", cache_control(*file));
+  if (req.get_header_value("If-None-Match") == tag.str()) {
+    res.status = 304;
+    return;
+  }
+  std::ifstream in(*file, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    res.status = 500;
+    res.set_content("500 Internal Server Error\n", "text/plain; charset=utf-8");
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(body), mime_type(*file));
+}
+
+// "2025-01-31T12:00:00.123Z"
+std::string utc_now() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char date[24], frac[8];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
+  return std::string(date) + frac;
+}
+
+// A decoded path may hold control bytes (%0A): escape them so one request is one line.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  try {
+    opt = parse_args(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "parley-serve: %s\n%s", e.message.c_str(), kUsage);
+    return 2;
+  }
+
+  // SIGINT/SIGTERM are taken by sigwait in main, never by a handler: block them before any
+  // thread exists so every thread (httplib's pool included) inherits the mask.
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal never
+  // reaches sigwait: Ctrl-C and `kill -INT` must stop this server wherever it was started.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client closing early must not kill the server
+
+  httplib::Server svr;
+  svr.set_payload_max_length(1 << 20);
+  svr.set_keep_alive_timeout(2);
+  svr.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+
+  svr.Get("/api/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  auto api_not_found = [](const httplib::Request&, httplib::Response& res) { json_error(res, 404, "not found"); };
+  const char* api_pattern = R"(/api(/.*)?)";
+  svr.Get(api_pattern, api_not_found);
+  svr.Post(api_pattern, api_not_found);
+  svr.Put(api_pattern, api_not_found);
+  svr.Patch(api_pattern, api_not_found);
+  svr.Delete(api_pattern, api_not_found);
+  svr.Options(api_pattern, api_not_found);
+
+  const fs::path root = opt.root;
+  svr.Get(R"(/.*)", [&root](const httplib::Request& req, httplib::Response& res) { serve_file(root, req, res); });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_content("405 Method Not Allowed\n", "text/plain; charset=utf-8");
+  };
+  svr.Post(R"(/.*)", not_allowed);
+  svr.Put(R"(/.*)", not_allowed);
+  svr.Patch(R"(/.*)", not_allowed);
+  svr.Delete(R"(/.*)", not_allowed);
+  svr.Options(R"(/.*)", not_allowed);
+
+  // Errors httplib produces itself (unroutable, malformed, too large) get a body too; the
+  // /api/ namespace always answers JSON.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (is_api(req.path)) {
+      json_error(res, res.status, "request failed");
+    } else {
+      res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    std::string line = utc_now() + " " + printable(req.method) + " " + printable(req.path) + " " +
+                       std::to_string(res.status) + " " + std::to_string(res.body.size()) + "\n";
+    std::fputs(line.c_str(), stderr);
+  });
+
+  int port = opt.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(opt.host);
+    if (port < 0) port = 0;
+  } else if (!svr.bind_to_port(opt.host, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    std::fprintf(stderr, "parley-serve: cannot listen on %s:%d\n", opt.host.c_str(), opt.port);
+    return 1;
+  }
+
+  std::atomic<bool> stopping{false}, ended{false};
+  std::thread server([&] {
+    svr.listen_after_bind();
+    ended = true;
+    // Ended without being asked to: wake the main thread so the process exits.
+    if (!stopping) kill(getpid(), SIGTERM);
+  });
+  // stop() only acts once the accept loop runs; a signal that arrives before then stays
+  // pending (it is blocked) until sigwait below.
+  while (!svr.is_running() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  std::string shown_host = opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host;
+  std::fprintf(stderr, "parley-serve: listening on http://%s:%d/ (root %s)\n", shown_host.c_str(), port,
+               root.c_str());
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  bool failed = ended;
+  stopping = true;
+  std::fprintf(stderr, "parley-serve: %s, stopping\n", failed ? "server loop ended" : strsignal(sig));
+  svr.stop();
+  server.join();
+  std::fprintf(stderr, "parley-serve: stopped\n");
+  return failed ? 1 : 0;
+}

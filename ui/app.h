@@ -1,0 +1,112 @@
+// ui/app.h — the client application model: one device's store and engine, who is using
+// it, what screen is showing, and whether the last change is durable yet.
+//
+// Screens (ui/screen_*.cpp) draw from this and call its commands; they never call each
+// other. Settings are a plain struct kept apart from domain state (style rule 4). Every
+// command that changes data goes through App::run, which bumps the persistence
+// generation: "Saved" is shown only when the platform reports that generation durable.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "ui/platform.h"
+
+namespace parley::ui {
+
+enum class Screen { FirstRun, Unlock, Home, Raise, Challenge, RecordForm, Settings, StorageProblem };
+
+// Persisted UI settings (in the store's meta table as JSON): not domain data.
+struct Settings {
+  float font_scale = 1.0f;       // user's font size choice, 0.8 .. 2.0
+  bool high_contrast = false;
+  std::string board_procedure;   // the procedure this device raises challenges under
+};
+
+struct Profile {
+  Author author;                 // name, job title, agency, role
+  bool complete() const { return !author.name.empty() && !author.agency.empty(); }
+};
+
+// Home screen filters.
+struct HomeFilter {
+  std::string search;            // subject, agencies, id, category
+  int stage = 0;                 // 0 = any
+  std::string procedure;         // empty = any
+  bool overdue_only = false;
+  bool include_closed = false;
+};
+
+class App {
+ public:
+  // Opens (or creates) the store at `db_path`. `clock` and `ids` are injected.
+  App(const std::string& db_path, const Clock& clock, IdSource& ids);
+
+  // Navigation and state the screens read.
+  Screen screen = Screen::Home;
+  std::string selected;                  // challenge id on the Challenge/RecordForm screens
+  Settings settings;
+  Profile profile;
+  HomeFilter filter;
+  std::string message;                   // last error or confirmation, shown in the status bar
+  bool message_is_error = false;
+
+  Store& store() { return *store_; }
+  Engine& engine() { return *engine_; }
+  const ProcedureLibrary& procedures() const { return procedures_; }
+  const Clock& clock() const { return clock_; }
+  std::int64_t now() const { return clock_.now_ms(); }
+
+  // Runs a data-changing command: on success bumps the generation and asks the platform
+  // to persist; on failure keeps the message (what to fix) and nothing is written.
+  bool run(const std::function<void()>& command, const std::string& done_message);
+
+  // Durability of the latest change, for the status bar.
+  enum class SaveState { Idle, Saving, Saved, Failed };
+  SaveState save_state() const { return save_state_; }
+  void on_persisted(std::int64_t generation, bool ok, const std::string& detail);
+  std::int64_t generation() const { return generation_; }
+
+  // Profile, PIN and settings live in the store's meta table.
+  void save_profile(const Profile& p);
+  void save_settings();
+  bool has_pin();
+  void set_pin(const std::string& pin);
+  bool check_pin(const std::string& pin);
+  bool unlocked = false;
+
+  // Records existing only on this device (not acknowledged by a server) and since when.
+  std::int64_t device_only_count();
+  std::optional<std::int64_t> device_only_since();
+
+  // The home list: rows matching the filter, in urgency order (cached until data changes).
+  const std::vector<ChallengeRow>& rows();
+  void invalidate() { rows_valid_ = false; ++data_version_; }
+  std::uint64_t data_version() const { return data_version_; }
+
+  void open_challenge(const std::string& id);
+  void set_error(const std::string& text);
+  void set_message(const std::string& text);
+
+ private:
+  std::unique_ptr<Store> store_;
+  const Clock& clock_;
+  IdSource& ids_;
+  ProcedureLibrary procedures_;
+  std::unique_ptr<Engine> engine_;
+  std::int64_t generation_ = 0;
+  SaveState save_state_ = SaveState::Idle;
+  std::vector<ChallengeRow> rows_;
+  bool rows_valid_ = false;
+  std::uint64_t data_version_ = 1;
+  HomeFilter rows_filter_;
+};
+
+// Filters and orders the projection rows for the home list (pure; tested natively).
+std::vector<ChallengeRow> filter_rows(const std::vector<ChallengeRow>& all, const HomeFilter& f, std::int64_t now);
+
+}  // namespace parley::ui

@@ -1,0 +1,81 @@
+// ui/frame.cpp — the root of every frame: a full-screen window with a top bar, the
+// current screen in a scrolling region, and the status bar. Both the browser and the
+// desktop loop call draw_frame once per rendered frame.
+#include <imgui.h>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+namespace {
+const char* screen_name(Screen s) {
+  switch (s) {
+    case Screen::FirstRun: return "first-run";
+    case Screen::Unlock: return "unlock";
+    case Screen::Home: return "home";
+    case Screen::Raise: return "raise";
+    case Screen::Challenge: return "challenge";
+    case Screen::RecordForm: return "record-form";
+    case Screen::Settings: return "settings";
+    case Screen::StorageProblem: return "storage-problem";
+  }
+  return "home";
+}
+}  // namespace
+
+void draw_frame(App& app, Drafts& drafts) {
+  ImGuiIO& io = ImGui::GetIO();
+  const Metrics& m = metrics();
+  begin_mirror(screen_name(app.screen));
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::Begin("Parley", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar);
+  // Top bar: where you are, and the way home.
+  bool locked = app.screen == Screen::FirstRun || app.screen == Screen::Unlock || app.screen == Screen::StorageProblem;
+  if (!locked) {
+    if (app.screen != Screen::Home) {
+      if (button("< Home")) {
+        app.screen = Screen::Home;
+        drafts.clear_action();
+      }
+      ImGui::SameLine();
+    }
+    if (app.screen != Screen::Settings) {
+      if (button("Settings")) app.screen = Screen::Settings;
+      ImGui::SameLine();
+    }
+    ImGui::AlignTextToFramePadding();
+    std::string who = app.profile.author.name + " · " + app.profile.author.agency;
+    float w = ImGui::CalcTextSize(who.c_str()).x;
+    if (ImGui::GetContentRegionAvail().x > w + m.gap()) {
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
+      ImGui::TextDisabled("%s", who.c_str());
+    } else {
+      ImGui::NewLine();
+    }
+    ImGui::Separator();
+  }
+  float status_h = ImGui::GetFrameHeightWithSpacing() * 2.2f + m.gap();
+  ImGui::BeginChild("content", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoBackground);
+  switch (app.screen) {
+    case Screen::FirstRun: screen_first_run(app, drafts); break;
+    case Screen::Unlock: screen_unlock(app, drafts); break;
+    case Screen::Home: screen_home(app, drafts); break;
+    case Screen::Raise: screen_raise(app, drafts); break;
+    case Screen::Challenge: screen_challenge(app, drafts); break;
+    case Screen::RecordForm: screen_record_form(app, drafts); break;
+    case Screen::Settings: screen_settings(app, drafts); break;
+    case Screen::StorageProblem: screen_storage_problem(app, drafts); break;
+  }
+  touch_scroll();
+  ImGui::EndChild();
+  ImGui::Separator();
+  status_bar(app);
+  ImGui::End();
+  end_mirror();
+}
+
+}  // namespace parley::ui

@@ -1,0 +1,47 @@
+// ui/platform.h — the one seam between the screens and the platform they run on.
+//
+// One implementation per platform, chosen in CMake: wasm/platform_web.cpp (browser:
+// IndexedDB, DOM, aria-live, print window) and ui/platform_desktop.cpp (GLFW window on an
+// office PC). Screens never contain #ifdefs.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace parley::ui::platform {
+
+// Make the database durable. Web: copy the committed SQLite file into IndexedDB, one write
+// in flight at a time, then call App::on_persisted(generation, ok, message). Desktop: the
+// SQLite file is already durable when a transaction commits, so it reports at once.
+void request_persist(std::int64_t generation);
+
+// Tell assistive technology (web: an aria-live region) about "Saved", "Offline", errors.
+void announce(const std::string& text);
+
+// Open a printable HTML document (web: a new window with the print dialog; desktop: a
+// file opened in the default browser). Works with no network.
+void open_print(const std::string& title, const std::string& html);
+
+void set_clipboard(const std::string& text);
+
+// Where the on-screen keyboard's hidden text field should sit (web), in CSS pixels; or
+// that no text field is active.
+void text_input(bool active, float x, float y, float height);
+
+// A JSON description of the current screen's fields and actions, for the hidden DOM
+// mirror that screen readers (and the end-to-end tests) use. Desktop: ignored.
+void publish_mirror(const std::string& json);
+
+// Facts the status bar shows.
+struct Environment {
+  bool online = true;                    // server reachable (probed, not navigator.onLine)
+  bool persistent_storage = true;        // navigator.storage.persist() granted
+  bool ios_safari_tab = false;           // iPad/iPhone Safari tab not installed to Home Screen
+  bool update_waiting = false;           // a new version is downloaded and waiting
+  std::string storage_problem;           // non-empty: the stored database was missing/unreadable
+};
+Environment environment();
+
+// Apply a waiting update (web: reload into the new version). Called only after a flush.
+void apply_update();
+
+}  // namespace parley::ui::platform

@@ -1,0 +1,54 @@
+// ui/screen_first_run.cpp — who I am on this device (until server sign-in replaces it),
+// which Board procedure I work under, and a PIN that unlocks Parley on this device.
+#include <imgui.h>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+const std::vector<std::string>& role_labels() {
+  static const std::vector<std::string> v = {"Practitioner", "Line manager / supervisor",
+                                             "Safeguarding lead / named professional",
+                                             "Senior manager / head of service",
+                                             "Assistant director / director", "Board chair / business unit"};
+  return v;
+}
+
+void screen_first_run(App& app, Drafts& d) {
+  heading("Welcome to Parley");
+  text("Parley keeps the record of a professional challenge, stage by stage, as your Board's "
+       "procedure says. It works without a signal; records stay on this device until it can reach the office.");
+  spacer();
+  input_text("Your name", d.name);
+  input_text("Job title", d.job_title);
+  input_text("Agency", d.agency, false, "e.g. Northshire Council Adult Social Care");
+  choice("Your role", d.role, role_labels());
+  std::vector<std::string> procs;
+  for (const auto* p : app.procedures().all()) procs.push_back(p->board.name);
+  choice("Your Safeguarding Board", d.procedure, procs);
+  input_text("PIN to unlock Parley on this device (4 or more digits)", d.pin);
+  input_text("PIN again", d.pin_again);
+  spacer();
+  if (button("Start using Parley", true, -1)) {
+    if (d.name.empty() || d.agency.empty()) {
+      app.set_error("Enter your name and agency.");
+    } else if (d.pin.size() < 4 || d.pin != d.pin_again) {
+      app.set_error("Enter the same PIN of 4 or more characters twice.");
+    } else {
+      Profile p;
+      p.author = {d.name, d.job_title, d.agency, role_levels()[static_cast<std::size_t>(d.role)]};
+      app.save_profile(p);
+      app.set_pin(d.pin);
+      app.settings.board_procedure = app.procedures().all()[static_cast<std::size_t>(d.procedure)]->id;
+      app.save_settings();
+      app.unlocked = true;
+      d.pin.clear();
+      d.pin_again.clear();
+      app.screen = Screen::Home;
+      app.set_message("Welcome, " + d.name + ".");
+    }
+  }
+}
+
+}  // namespace parley::ui

@@ -1,0 +1,110 @@
+// ui/screen_home.cpp — my open challenges, most urgent first (expedited, then nearest
+// deadline), overdue ones marked, counts by state, search and filters. The list is
+// clipped so only visible rows are drawn: smooth with 10,000 challenges.
+#include <imgui.h>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+std::string category_label(const std::string& id) {
+  std::string s = id;
+  for (auto& c : s) if (c == '_') c = ' ';
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+std::string due_words(const ChallengeRow& r, std::int64_t now) {
+  if (r.status == "closed") return "Closed";
+  if (r.status == "resolved") return "Resolved";
+  if (!r.deadline) return "No deadline";
+  Date d = uk_local_date(*r.deadline);
+  std::string when = weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month);
+  return now > *r.deadline ? "OVERDUE since " + when : "Due " + when;
+}
+
+void screen_home(App& app, Drafts&) {
+  const Metrics& m = metrics();
+  std::int64_t now = app.now();
+  if (button("Raise a challenge", true)) {
+    app.screen = Screen::Raise;
+    app.set_message("");
+  }
+  ImGui::SameLine();
+  const auto& rows = app.rows();
+  int open = 0, overdue = 0, expedited = 0, review = 0;
+  for (const auto& r : rows) {
+    open += r.status == "open";
+    overdue += r.status == "open" && r.deadline && now > *r.deadline;
+    expedited += r.expedited && r.status == "open";
+    review += r.needs_review;
+  }
+  ImGui::AlignTextToFramePadding();
+  ImGui::Text("%d open · %d overdue · %d expedited · %d need review", open, overdue, expedited, review);
+  input_text("Search", app.filter.search, false, "subject, agency, category or id");
+  // Filters on one line where there is room.
+  checkbox("Overdue only", app.filter.overdue_only);
+  ImGui::SameLine();
+  checkbox("Show closed", app.filter.include_closed);
+  ImGui::SameLine();
+  std::vector<std::string> stages = {"Any stage", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Stage 5"};
+  ImGui::SetNextItemWidth(180 * m.dpr * m.font_scale);
+  if (ImGui::BeginCombo("##stage", stages[static_cast<std::size_t>(app.filter.stage)].c_str())) {
+    for (int i = 0; i < static_cast<int>(stages.size()); ++i)
+      if (ImGui::Selectable(stages[static_cast<std::size_t>(i)].c_str(), app.filter.stage == i, 0, ImVec2(0, m.touch())))
+        app.filter.stage = i;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  std::vector<std::string> procs = {"Any Board"};
+  for (const auto* p : app.procedures().all()) procs.push_back(p->board.short_name);
+  int proc = 0;
+  for (std::size_t i = 1; i < procs.size(); ++i)
+    if (app.procedures().all()[i - 1]->id == app.filter.procedure) proc = static_cast<int>(i);
+  ImGui::SetNextItemWidth(160 * m.dpr * m.font_scale);
+  if (ImGui::BeginCombo("##board", procs[static_cast<std::size_t>(proc)].c_str())) {
+    for (int i = 0; i < static_cast<int>(procs.size()); ++i)
+      if (ImGui::Selectable(procs[static_cast<std::size_t>(i)].c_str(), proc == i, 0, ImVec2(0, m.touch())))
+        app.filter.procedure = i == 0 ? "" : app.procedures().all()[static_cast<std::size_t>(i - 1)]->id;
+    ImGui::EndCombo();
+  }
+  spacer(4);
+  if (rows.empty()) {
+    muted(app.filter.search.empty() && !app.filter.overdue_only ? "No challenges yet. Raise one when you disagree with "
+                                                                   "another agency's decision."
+                                                                 : "No challenge matches these filters.");
+    return;
+  }
+  // Two lines per row, at least one touch target high.
+  float row_h = std::max(m.touch(), ImGui::GetTextLineHeightWithSpacing() * 2 + m.gap());
+  ImGui::BeginChild("list", ImVec2(0, 0), true);
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(rows.size()), row_h);
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const ChallengeRow& r = rows[static_cast<std::size_t>(i)];
+      ImGui::PushID(i);
+      ImVec2 start = ImGui::GetCursorScreenPos();
+      std::string label = r.subject_name + " — " + r.challenger_agency + " v " + r.challenged_agency;
+      std::string due = due_words(r, now);
+      if (ImGui::Selectable("##row", false, 0, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y))) app.open_challenge(r.id);
+      mirror_last("link", label, r.id + " · " + due);
+      bool late = due.rfind("OVERDUE", 0) == 0;
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      float pad = m.gap();
+      ImU32 text_col = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled),
+            warn = ImGui::GetColorU32(ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
+      std::string flags = std::string(r.expedited ? "EXPEDITED  " : "") + (r.needs_review ? "NEEDS REVIEW  " : "");
+      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2), text_col, (flags + label).c_str());
+      std::string second = r.id + " · stage " + std::to_string(r.stage) + " · " + category_label(r.category) + " · " + due;
+      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2 + ImGui::GetTextLineHeightWithSpacing()), late ? warn : dim,
+                  second.c_str());
+      ImGui::PopID();
+    }
+  }
+  touch_scroll();
+  ImGui::EndChild();
+}
+
+}  // namespace parley::ui

@@ -1,0 +1,135 @@
+// ui/screen_raise.cpp — raising a challenge in two minutes. The imminent-risk question
+// comes first: imminent risk is not an escalation matter, so a "yes" shows the Board's
+// emergency guidance and contacts, and Parley records that it did.
+#include <imgui.h>
+
+#include <sstream>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+namespace {
+const std::vector<std::string>& category_labels() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> out;
+    for (const auto& c : challenge_categories()) out.push_back(category_label(c));
+    return out;
+  }();
+  return v;
+}
+
+void reset(Drafts& d) {
+  d.raise_step = 0;
+  d.imminent = false;
+  d.subject_name.clear(); d.subject_ids.clear(); d.subject_dob.clear(); d.subject_views.clear();
+  d.challenged_name.clear(); d.challenged_job.clear(); d.challenged_agency.clear();
+  d.summary.clear(); d.agency_views.clear(); d.copied_to.clear();
+  d.subject_kind = d.capacity = d.category = 0;
+  d.at_risk = false;
+}
+}  // namespace
+
+void screen_raise(App& app, Drafts& d) {
+  const Procedure* p = app.procedures().find(app.settings.board_procedure);
+  if (!p) {
+    warning("Choose your Board's procedure in Settings first.");
+    return;
+  }
+  heading("Raise a challenge — " + p->board.name);
+  if (d.raise_step == 0) {
+    text("Is anyone at imminent risk of harm or abuse right now?");
+    if (button("Yes, someone is at imminent risk", false, -1)) {
+      d.imminent = true;
+      d.raise_step = 1;
+    }
+    if (button("No", false, -1)) {
+      d.imminent = false;
+      d.raise_step = 2;
+    }
+    return;
+  }
+  if (d.raise_step == 1) {
+    warning("This is not an escalation matter. Act now:");
+    text(p->emergency.text);
+    for (const auto& id : p->emergency.contacts)
+      if (const Contact* c = p->contact(id)) {
+        std::string line = c->label + ":";
+        if (!c->phone.empty()) line += " " + c->phone;
+        if (!c->email.empty()) line += " " + c->email;
+        if (!c->url.empty()) line += " " + c->url;
+        heading(line);
+      }
+    spacer();
+    text("When the person is safe you can still record the disagreement. Parley will note that this guidance was shown.");
+    if (button("Continue to record the disagreement", true, -1)) d.raise_step = 2;
+    if (button("Cancel", false, -1)) {
+      reset(d);
+      app.screen = Screen::Home;
+    }
+    return;
+  }
+  // Details.
+  text("The adult or child at the centre");
+  input_text("Name", d.subject_name);
+  choice("Adult or child", d.subject_kind, {"Adult", "Child"});
+  input_text("Record numbers (e.g. LAS:12345, NHS:9990001112)", d.subject_ids);
+  input_text("Date of birth (YYYY-MM-DD, if known)", d.subject_dob);
+  choice("Do they lack capacity for the decision in dispute?", d.capacity, {"Not assessed / not relevant", "Yes, lacks capacity", "No, has capacity"});
+  input_text("Their own views and wishes", d.subject_views, true);
+  spacer();
+  text("The decision you disagree with");
+  input_text("Other agency", d.challenged_agency);
+  input_text("Professional's name (if known)", d.challenged_name);
+  input_text("Their job title", d.challenged_job);
+  choice("What the disagreement is about", d.category, category_labels());
+  input_text("Summary of the reason for the dispute", d.summary, true);
+  input_text("Views of each agency", d.agency_views, true);
+  input_text("Copied to (names, separated by commas)", d.copied_to);
+  checkbox("Someone is at risk of harm: expedite", d.at_risk);
+  spacer();
+  if (button("Raise challenge", true, -1)) {
+    Json subject = {{"name", d.subject_name}, {"kind", d.subject_kind == 0 ? "adult" : "child"}};
+    if (!d.subject_dob.empty()) subject["date_of_birth"] = d.subject_dob;
+    if (!d.subject_views.empty()) subject["views"] = d.subject_views;
+    if (d.capacity > 0) subject["lacks_capacity"] = d.capacity == 1;
+    Json ids = Json::array();
+    std::stringstream ss(d.subject_ids);
+    for (std::string item; std::getline(ss, item, ',');) {
+      auto colon = item.find(':');
+      auto trim = [](std::string s) { s.erase(0, s.find_first_not_of(' ')); s.erase(s.find_last_not_of(' ') + 1); return s; };
+      if (colon != std::string::npos) ids.push_back({{"system", trim(item.substr(0, colon))}, {"value", trim(item.substr(colon + 1))}});
+      else if (!trim(item).empty()) ids.push_back({{"system", "record"}, {"value", trim(item)}});
+    }
+    if (!ids.empty()) subject["identifiers"] = ids;
+    const Author& me = app.profile.author;
+    Json body = {{"procedure", p->id},
+                 {"imminent_risk", d.imminent},
+                 {"subject", subject},
+                 {"challenger", {{"name", me.name}, {"job_title", me.job_title}, {"agency", me.agency}, {"role", me.role}}},
+                 {"challenged", {{"name", d.challenged_name}, {"job_title", d.challenged_job}, {"agency", d.challenged_agency}}},
+                 {"category", challenge_categories()[static_cast<std::size_t>(d.category)]},
+                 {"summary", d.summary},
+                 {"risk", d.at_risk ? "at_risk" : "standard"}};
+    if (!d.agency_views.empty()) body["agency_views"] = d.agency_views;
+    if (!d.copied_to.empty()) {
+      Json copied = Json::array();
+      std::stringstream cs(d.copied_to);
+      for (std::string item; std::getline(cs, item, ',');)
+        if (item.find_first_not_of(' ') != std::string::npos) copied.push_back(item.substr(item.find_first_not_of(' ')));
+      body["copied_to"] = copied;
+    }
+    std::string id;
+    if (app.run([&] { id = app.engine().open(body, me); }, "Challenge raised")) {
+      reset(d);
+      app.open_challenge(id);
+    }
+  }
+  if (button("Cancel", false, -1)) {
+    reset(d);
+    app.screen = Screen::Home;
+  }
+}
+
+}  // namespace parley::ui

@@ -1,0 +1,57 @@
+// ui/screens.h — every screen, listed in one place. A screen draws from the App and its
+// own draft state and calls App commands; screens never call each other (they switch by
+// setting App::screen).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "ui/app.h"
+
+namespace parley::ui {
+
+// Text being typed into forms, kept between frames (not domain data until submitted).
+struct Drafts {
+  // first run / unlock
+  std::string name, job_title, agency, pin, pin_again;
+  int role = 0, procedure = 0;
+  // raise a challenge
+  int raise_step = 0;             // 0: imminent-risk question, 1: guidance shown, 2: details
+  bool imminent = false;
+  std::string subject_name, subject_ids, subject_dob, subject_views, challenged_name, challenged_job,
+      challenged_agency, summary, agency_views, copied_to;
+  int subject_kind = 0, capacity = 0, category = 0;
+  bool at_risk = false;
+  // challenge actions
+  int action = 0;                 // which action form is open (0 = none)
+  std::string a_text1, a_text2, a_text3, a_text4, a_date, a_with;
+  int a_choice = 0;
+  bool a_flag = false;
+  std::string event_ref;          // event being corrected / action being completed
+  int form_index = 0;
+  void clear_action() {
+    action = 0;
+    a_text1.clear(); a_text2.clear(); a_text3.clear(); a_text4.clear(); a_date.clear(); a_with.clear();
+    a_choice = 0;
+    a_flag = false;
+    event_ref.clear();
+  }
+};
+
+void draw_frame(App& app, Drafts& drafts);   // root window, status bar, current screen
+
+void screen_first_run(App& app, Drafts& d);
+void screen_unlock(App& app, Drafts& d);
+void screen_home(App& app, Drafts& d);
+void screen_raise(App& app, Drafts& d);
+void screen_challenge(App& app, Drafts& d);
+void screen_record_form(App& app, Drafts& d);
+void screen_settings(App& app, Drafts& d);
+void screen_storage_problem(App& app, Drafts& d);
+void status_bar(App& app);
+
+// Shared labels.
+const std::vector<std::string>& role_labels();        // index-aligned with role_levels()
+std::string category_label(const std::string& id);
+std::string due_words(const ChallengeRow& row, std::int64_t now);
+
+}  // namespace parley::ui

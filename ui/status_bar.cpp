@@ -1,0 +1,44 @@
+// ui/status_bar.cpp — always visible at the bottom: saved or not, online or not, what
+// exists only on this device and since when, storage persistence, the iPad Safari warning,
+// and the last message (errors say what to fix).
+#include <imgui.h>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+void status_bar(App& app) {
+  platform::Environment env = platform::environment();
+  std::string save;
+  switch (app.save_state()) {
+    case App::SaveState::Idle: save = "Nothing changed yet"; break;
+    case App::SaveState::Saving: save = "Saving…"; break;
+    case App::SaveState::Saved: save = "Saved"; break;
+    case App::SaveState::Failed: save = "NOT SAVED"; break;
+  }
+  std::string line = save + "  ·  " + (env.online ? "Online" : "Offline") + "  ·  Last synced: never";
+  std::int64_t pending = app.device_only_count();
+  if (pending > 0) {
+    line += "  ·  " + std::to_string(pending) + " records only on this device";
+    if (auto since = app.device_only_since()) {
+      Date d = uk_local_date(*since);
+      line += " since " + std::to_string(d.day) + " " + month_short(d.month);
+    }
+  }
+  line += env.persistent_storage ? "  ·  Storage: kept" : "  ·  Storage: may be cleared by the browser";
+  if (app.save_state() == App::SaveState::Failed) warning(line);
+  else muted(line);
+  if (env.ios_safari_tab)
+    warning("Add Parley to your Home Screen: in a Safari tab, records can be deleted after 7 days without use.");
+  if (env.update_waiting && app.save_state() != App::SaveState::Saving) {
+    if (button("Reload to update")) platform::apply_update();
+    ImGui::SameLine();
+  }
+  if (!app.message.empty()) {
+    if (app.message_is_error) warning(app.message);
+    else muted(app.message);
+  }
+}
+
+}  // namespace parley::ui

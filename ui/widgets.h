@@ -1,0 +1,57 @@
+// ui/widgets.h — the few widgets every screen uses, sized for fingers, and the registry
+// behind the hidden DOM mirror.
+//
+// Each widget draws with Dear ImGui and records what it is (role, label, value, rect) in
+// the frame's mirror list. At the end of the frame the list goes to the platform, which
+// keeps a hidden, accessible DOM copy of the screen (web-client brief item 18): screen
+// readers read it, and the end-to-end tests find a button's rectangle there before
+// tapping the canvas at that spot.
+#pragma once
+#include <string>
+#include <vector>
+
+struct ImVec2;
+
+namespace parley::ui {
+
+// Scale factors for this frame: device pixels per CSS pixel, and the user's font choice.
+struct Metrics {
+  float dpr = 1.0f;        // devicePixelRatio (1 on most desktops)
+  float font_scale = 1.0f;
+  float touch() const { return 44.0f * dpr; }   // minimum touch target, device pixels
+  float gap() const { return 8.0f * dpr * font_scale; }
+};
+Metrics& metrics();
+
+void begin_mirror(const std::string& screen_name);
+void end_mirror();            // publishes the frame's list if it changed
+
+// Widgets. Labels may carry an ImGui id suffix ("Save##discussion"); the mirror strips it.
+bool button(const char* label, bool primary = false, float width = 0.0f);
+bool danger_button(const char* label, float width = 0.0f);
+bool input_text(const char* label, std::string& value, bool multiline = false, const char* hint = nullptr);
+bool checkbox(const char* label, bool& value);
+bool choice(const char* label, int& index, const std::vector<std::string>& options);
+void heading(const std::string& text);
+void text(const std::string& text);          // wrapped body text
+void muted(const std::string& text);         // secondary text
+void warning(const std::string& text);       // coloured, for overdue / needs review
+void spacer(float css_px = 8.0f);
+// Records the last ImGui item in the mirror (for items drawn without these widgets).
+void mirror_last(const char* role, const std::string& label, const std::string& value = {});
+// Finger-drag scrolling for the current scrollable window (ImGui 1.86 has none).
+void touch_scroll();
+// True for one frame after a long press on the last item (secondary action).
+bool long_pressed();
+
+// For the platform layer: the touch drag state it feeds, in device pixels.
+struct TouchState {
+  bool down = false;
+  bool dragging = false;          // moved past the drag threshold: a scroll, not a tap
+  float last_y = 0.0f;
+  float delta_y = 0.0f;           // accumulated since the last frame
+  double down_time = 0.0;
+};
+TouchState& touch_state();
+
+}  // namespace parley::ui

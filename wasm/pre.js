@@ -1,0 +1,378 @@
+// wasm/pre.js — the browser side of Parley, run inside the Emscripten module (--pre-js).
+//
+// It owns what C++ cannot do in a page: keeping the SQLite file durable in IndexedDB,
+// input from fingers, mice and on-screen keyboards, the hidden DOM mirror and aria-live
+// region, printing, the clipboard, and probing the server. C++ calls it through
+// globalThis.parleyBridge (wasm/platform_web.cpp); it calls C++ through the exported
+// parley_* functions (wasm/main_web.cpp). See docs/web-client.md for the reasons.
+'use strict';
+
+(function () {
+  var DB_PATH = '/data/parley.db';
+  var IDB_NAME = 'parley', IDB_STORE = 'files', IDB_KEY = 'parley.db';
+  var SAVED_FLAG = 'parley.saved-on-this-device';
+  var env = { online: false, persisted: false, iosTab: false, updateWaiting: false, storageProblem: '' };
+  var idb = null;
+  var inFlight = false, pending = 0;   // one IndexedDB write at a time; the newest waits
+  var mirrorItems = [];
+  var ime = null, canvas = null;
+
+  function call(name, types, args) { return Module.ccall(name, null, types, args); }
+  function wake() { if (Module._parley_wake) Module._parley_wake(); }
+
+  // ---- Durable storage (web-client brief items 1-5) -----------------------------------
+  function openIdb() {
+    return new Promise(function (resolve, reject) {
+      var req = indexedDB.open(IDB_NAME, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore(IDB_STORE); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { reject(req.error); };
+      req.onblocked = function () { reject(new Error('another Parley tab is upgrading its storage')); };
+    });
+  }
+
+  function readStored() {
+    return new Promise(function (resolve, reject) {
+      var tx = idb.transaction(IDB_STORE, 'readonly');
+      var req = tx.objectStore(IDB_STORE).get(IDB_KEY);
+      req.onsuccess = function () { resolve(req.result || null); };
+      req.onerror = function () { reject(req.error); };
+    });
+  }
+
+  Module.preRun = Module.preRun || [];
+  Module.preRun.push(function () {
+    addRunDependency('parley-storage');
+    FS.mkdir('/data');
+    openIdb().then(function (db) {
+      idb = db;
+      return readStored();
+    }).then(function (record) {
+      if (record && record.bytes) {
+        FS.writeFile(DB_PATH, new Uint8Array(record.bytes));
+        globalThis.parleyStoredGeneration = record.generation || 0;
+      } else if (localStorage.getItem(SAVED_FLAG)) {
+        // Never silently start empty over records that were here (item 5).
+        env.storageProblem = 'The records saved on this device are missing: the browser may have cleared its storage.';
+      }
+    }).catch(function (e) {
+      env.storageProblem = 'This browser would not open its storage (IndexedDB): ' + (e && e.message ? e.message : e);
+    }).then(function () {
+      if (navigator.storage && navigator.storage.persisted)
+        navigator.storage.persisted().then(function (p) { env.persisted = !!p; wake(); });
+      removeRunDependency('parley-storage');
+    });
+  });
+
+  function writeNow(generation) {
+    inFlight = true;
+    var bytes;
+    try {
+      bytes = FS.readFile(DB_PATH);
+    } catch (e) {
+      finish(generation, false, 'could not read the database: ' + e.message);
+      return;
+    }
+    var tx;
+    try {
+      // 'strict': the write has reached the disk when 'complete' fires, not just the OS cache.
+      tx = idb.transaction(IDB_STORE, 'readwrite', { durability: 'strict' });
+    } catch (e) {
+      tx = idb.transaction(IDB_STORE, 'readwrite');
+    }
+    tx.objectStore(IDB_STORE).put({ bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+                                    generation: generation, savedAt: Date.now() }, IDB_KEY);
+    tx.oncomplete = function () {
+      try { localStorage.setItem(SAVED_FLAG, '1'); } catch (e) {}
+      askPersistence();
+      finish(generation, true, '');
+    };
+    tx.onabort = tx.onerror = function () {
+      finish(generation, false, tx.error ? tx.error.message : 'the browser refused the write');
+    };
+  }
+
+  function finish(generation, ok, detail) {
+    inFlight = false;
+    globalThis.parleyDurableGeneration = ok ? generation : globalThis.parleyDurableGeneration;
+    call('parley_persisted', ['number', 'number', 'string'], [generation, ok ? 1 : 0, detail]);
+    if (pending) {
+      var next = pending;
+      pending = 0;
+      writeNow(next);
+    }
+  }
+
+  var askedPersistence = false;
+  function askPersistence() {
+    if (askedPersistence || !navigator.storage || !navigator.storage.persist) return;
+    askedPersistence = true;
+    navigator.storage.persist().then(function (granted) { env.persisted = !!granted; wake(); });
+  }
+
+  // ---- Server reachability (item 16): probe, never trust navigator.onLine -------------
+  var probeDelay = 2000, probeTimer = 0;
+  function probe() {
+    clearTimeout(probeTimer);
+    var ctrl = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    var timeout = setTimeout(function () { if (ctrl) ctrl.abort(); }, 3000);
+    fetch('api/health', { cache: 'no-store', signal: ctrl ? ctrl.signal : undefined }).then(function (r) {
+      return r.ok;
+    }).catch(function () { return false; }).then(function (ok) {
+      clearTimeout(timeout);
+      if (ok !== env.online) { env.online = ok; parleyBridge.announce(ok ? 'Online' : 'Offline'); wake(); }
+      probeDelay = ok ? 30000 : Math.min(probeDelay * 2, 60000);
+      probeTimer = setTimeout(probe, probeDelay);
+    });
+  }
+
+  // ---- The bridge C++ calls -------------------------------------------------------------
+  globalThis.parleyBridge = {
+    persist: function (generation) {
+      if (!idb) { finish(generation, false, 'storage is not available in this browser'); return; }
+      if (inFlight) { pending = generation; return; }
+      writeNow(generation);
+    },
+    announce: function (text) {
+      var el = document.getElementById('announce');
+      if (!el) return;
+      el.textContent = '';
+      setTimeout(function () { el.textContent = text; }, 30);
+    },
+    print: function (title, html) {
+      // A hidden frame, so no pop-up blocker or network is involved; "Save as PDF" works.
+      globalThis.parleyLastPrint = html;
+      var old = document.getElementById('parley-print');
+      if (old) old.remove();
+      var frame = document.createElement('iframe');
+      frame.id = 'parley-print';
+      frame.title = title;
+      frame.setAttribute('aria-hidden', 'true');
+      frame.style.cssText = 'position:fixed;right:0;bottom:0;width:0;height:0;border:0';
+      frame.srcdoc = html;
+      frame.onload = function () { try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) {} };
+      document.body.appendChild(frame);
+    },
+    clipboard: function (text) {
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(function () {});
+    },
+    textInput: function (active, x, y, h) {
+      if (!ime) return;
+      if (active) {
+        var r = canvas.getBoundingClientRect();
+        ime.style.left = (r.left + x) + 'px';
+        ime.style.top = (r.top + y) + 'px';
+        ime.style.height = Math.max(h, 20) + 'px';
+        if (document.activeElement !== ime) ime.focus({ preventScroll: true });
+      } else if (document.activeElement === ime) {
+        ime.blur();
+      }
+    },
+    mirror: function (json) {
+      var data = JSON.parse(json);
+      mirrorItems = data.items;
+      globalThis.parleyMirror = data;
+      var root = document.getElementById('mirror');
+      if (!root) return;
+      root.setAttribute('data-screen', data.screen);
+      var frag = document.createDocumentFragment();
+      data.items.forEach(function (it) {
+        var el;
+        if (it.role === 'button' || it.role === 'link' || it.role === 'option') {
+          el = document.createElement('button');
+          el.textContent = it.label + (it.value ? ' (' + it.value + ')' : '');
+          el.addEventListener('click', function () { call('parley_tap', ['number', 'number'], [it.x + it.w / 2, it.y + it.h / 2]); });
+        } else if (it.role === 'heading') {
+          el = document.createElement('h2');
+          el.textContent = it.label;
+        } else if (it.role === 'textbox' || it.role === 'combobox' || it.role === 'checkbox') {
+          el = document.createElement('div');
+          el.setAttribute('role', it.role);
+          el.setAttribute('aria-label', it.label);
+          if (it.role === 'checkbox') el.setAttribute('aria-checked', it.value === 'checked' ? 'true' : 'false');
+          el.textContent = it.value;
+          el.tabIndex = -1;
+        } else {
+          el = document.createElement('p');
+          if (it.role === 'alert') el.setAttribute('role', 'note');
+          el.textContent = it.label;
+        }
+        el.dataset.role = it.role;
+        el.dataset.x = it.x; el.dataset.y = it.y; el.dataset.w = it.w; el.dataset.h = it.h;
+        frag.appendChild(el);
+      });
+      root.replaceChildren(frag);
+    },
+    environment: function () {
+      env.updateWaiting = !!(globalThis.parleyUpdate && globalThis.parleyUpdate.waiting);
+      return env;
+    },
+    applyUpdate: function () {
+      // Only once everything is durable (item 15).
+      if (inFlight || pending) return;
+      if (globalThis.parleyUpdate && globalThis.parleyUpdate.apply) globalThis.parleyUpdate.apply();
+    },
+  };
+
+  globalThis.parleyReady = function () {
+    globalThis.parleyIsReady = true;
+    var loading = document.getElementById('loading');
+    if (loading) loading.hidden = true;
+    probe();
+  };
+  globalThis.parleyFatal = function (message) {
+    var loading = document.getElementById('loading');
+    if (loading) { loading.hidden = false; loading.textContent = message; }
+  };
+  globalThis.parleyStorageUnreadable = function () {
+    env.storageProblem = 'The records stored on this device could not be read.';
+  };
+
+  // ---- Input (items 7-10, 12) -----------------------------------------------------------
+  function inTextbox(x, y) {
+    for (var i = 0; i < mirrorItems.length; i++) {
+      var it = mirrorItems[i];
+      if (it.role === 'textbox' && x >= it.x && x <= it.x + it.w && y >= it.y && y <= it.y + it.h) return true;
+    }
+    return false;
+  }
+
+  function setup() {
+    canvas = document.getElementById('canvas');
+    ime = document.getElementById('ime');
+    function resize() {
+      var r = canvas.getBoundingClientRect();
+      call('parley_resize', ['number', 'number', 'number'], [r.width, r.height, window.devicePixelRatio || 1]);
+    }
+    window.addEventListener('resize', resize);
+    if (window.visualViewport) window.visualViewport.addEventListener('resize', resize);
+    (function watchDpr() {
+      var mq = matchMedia('(resolution: ' + (window.devicePixelRatio || 1) + 'dppx)');
+      mq.addEventListener('change', function () { resize(); watchDpr(); }, { once: true });
+    })();
+    resize();
+
+    function local(e) {
+      var r = canvas.getBoundingClientRect();
+      return [e.clientX - r.left, e.clientY - r.top];
+    }
+    canvas.addEventListener('pointermove', function (e) {
+      if (e.pointerType === 'touch') return;
+      var p = local(e); call('parley_pointer', ['number', 'number', 'number'], [0, p[0], p[1]]);
+    });
+    canvas.addEventListener('pointerdown', function (e) {
+      if (e.pointerType === 'touch') return;
+      var p = local(e); call('parley_pointer', ['number', 'number', 'number'], [1, p[0], p[1]]);
+    });
+    window.addEventListener('pointerup', function (e) {
+      if (e.pointerType === 'touch') return;
+      var p = local(e); call('parley_pointer', ['number', 'number', 'number'], [2, p[0], p[1]]);
+    });
+    canvas.addEventListener('pointerleave', function (e) {
+      if (e.pointerType === 'touch') return;
+      call('parley_pointer', ['number', 'number', 'number'], [3, 0, 0]);
+    });
+    canvas.addEventListener('wheel', function (e) {
+      e.preventDefault();
+      call('parley_wheel', ['number'], [-e.deltaY / (e.deltaMode === 1 ? 3 : 100)]);
+    }, { passive: false });
+
+    // Touch: a still finger is a tap where it lands; a moving one scrolls (items 8, 9).
+    var touch = null;
+    canvas.addEventListener('touchstart', function (e) {
+      e.preventDefault();
+      var t = e.changedTouches[0], p = local(t);
+      touch = { id: t.identifier, x: p[0], y: p[1], lastY: p[1], moved: false };
+    }, { passive: false });
+    canvas.addEventListener('touchmove', function (e) {
+      e.preventDefault();
+      if (!touch) return;
+      var t = e.changedTouches[0], p = local(t);
+      if (!touch.moved && Math.hypot(p[0] - touch.x, p[1] - touch.y) > 10) touch.moved = true;
+      if (touch.moved) {
+        call('parley_drag', ['number', 'number', 'number', 'number'], [p[0], p[1], p[1] - touch.lastY, 1]);
+        touch.lastY = p[1];
+      }
+    }, { passive: false });
+    canvas.addEventListener('touchend', function (e) {
+      e.preventDefault();
+      if (!touch) return;
+      var t = e.changedTouches[0], p = local(t);
+      if (touch.moved) {
+        call('parley_drag', ['number', 'number', 'number', 'number'], [p[0], p[1], 0, 0]);
+      } else {
+        // iOS raises the keyboard only for a focus made inside the touch handler (item 7).
+        if (inTextbox(p[0], p[1])) ime.focus({ preventScroll: true });
+        call('parley_tap', ['number', 'number'], [p[0], p[1]]);
+      }
+      touch = null;
+    }, { passive: false });
+    canvas.addEventListener('touchcancel', function () {
+      if (touch && touch.moved) call('parley_drag', ['number', 'number', 'number', 'number'], [0, 0, 0, 0]);
+      touch = null;
+    });
+
+    // Text arrives through the hidden textarea, so on-screen keyboards, IMEs and Android's
+    // keyCode-229 keyboards all work; it is cleared after each delivery.
+    var composing = false;
+    ime.addEventListener('compositionstart', function () { composing = true; });
+    ime.addEventListener('compositionend', function () {
+      composing = false;
+      if (ime.value) { call('parley_text', ['string'], [ime.value]); ime.value = ''; }
+    });
+    ime.addEventListener('beforeinput', function (e) {
+      if (e.inputType === 'deleteContentBackward' && !ime.value) {
+        var k = Module._parley_imgui_key ? Module.ccall('parley_imgui_key', 'number', ['string'], ['Backspace']) : -1;
+        if (k >= 0) { call('parley_key', ['number', 'number'], [k, 1]); call('parley_key', ['number', 'number'], [k, 0]); }
+      }
+    });
+    ime.addEventListener('input', function () {
+      if (composing || !ime.value) return;
+      call('parley_text', ['string'], [ime.value.replace(/\n/g, '')]);
+      if (ime.value.indexOf('\n') >= 0) {
+        var enter = Module.ccall('parley_imgui_key', 'number', ['string'], ['Enter']);
+        call('parley_key', ['number', 'number'], [enter, 1]); call('parley_key', ['number', 'number'], [enter, 0]);
+      }
+      ime.value = '';
+    });
+    function keyName(e) {
+      if (e.key === 'Control' || e.key === 'Shift' || e.key === 'Alt' || e.key === 'Meta') return e.key;
+      if (e.key === ' ') return 'Space';
+      if (/^Key[ACVXYZ]$/.test(e.code) && (e.ctrlKey || e.metaKey)) return e.code;
+      return e.key;
+    }
+    function onKey(down) {
+      return function (e) {
+        if (e.keyCode === 229) return;   // composition: text comes through 'input'
+        var k = Module.ccall('parley_imgui_key', 'number', ['string'], [keyName(e)]);
+        if (k >= 0) {
+          call('parley_key', ['number', 'number'], [k, down ? 1 : 0]);
+          if (e.key === 'Tab' || e.key === 'Backspace' || (e.key === 'Enter' && document.activeElement === ime)) e.preventDefault();
+        } else if (down && document.activeElement !== ime && e.key.length === 1 && !e.ctrlKey && !e.metaKey) {
+          call('parley_text', ['string'], [e.key]);   // a physical keyboard with no field focused
+        }
+      };
+    }
+    window.addEventListener('keydown', onKey(true));
+    window.addEventListener('keyup', onKey(false));
+    document.addEventListener('paste', function (e) {
+      var text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+      if (text) { e.preventDefault(); call('parley_paste', ['string'], [text]); }
+    });
+
+    // Flush when hidden; never rely on unload on mobile (item 2). Writes start on every
+    // commit already, so this only wakes a frame to keep the status current.
+    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') wake(); });
+    window.addEventListener('online', function () { probeDelay = 2000; probe(); });
+    window.addEventListener('offline', function () { probe(); });
+
+    var ua = navigator.userAgent || '';
+    var ios = /iPad|iPhone|iPod/.test(ua) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
+    var standalone = navigator.standalone === true || (window.matchMedia && matchMedia('(display-mode: standalone)').matches);
+    env.iosTab = ios && !standalone;
+  }
+
+  Module.onRuntimeInitialized = (function (previous) {
+    return function () { setup(); if (previous) previous(); };
+  })(Module.onRuntimeInitialized);
+})();
