@@ -255,6 +255,27 @@ EMSCRIPTEN_KEEPALIVE void parley_persisted(double generation, int ok, const char
 
 EMSCRIPTEN_KEEPALIVE void parley_wake() { wake(); }
 
+// Benchmark hooks (bench/web_bench.mjs): draw n frames back to back and return the CPU
+// milliseconds they took; and record one comment on the first listed challenge, returning
+// the generation whose durability the caller then waits for.
+EMSCRIPTEN_KEEPALIVE double parley_bench_frames(int n) {
+  double start = emscripten_get_now();
+  for (int i = 0; i < n; ++i) {
+    g.frames_left = 1;
+    frame();
+  }
+  return emscripten_get_now() - start;
+}
+
+EMSCRIPTEN_KEEPALIVE double parley_bench_save() {
+  if (!g.app || g.app->rows().empty()) return -1;
+  std::string id = g.app->rows().front().id;
+  bool ok = g.app->run([&] {
+    g.app->engine().record(id, EventKind::Comment, {{"text", "benchmark note"}}, g.app->profile.author);
+  }, "Comment saved");
+  return ok ? static_cast<double>(g.app->generation()) : -1;
+}
+
 // ImGuiKey values the JS keyboard map needs (they are an enum inside imgui.h).
 EMSCRIPTEN_KEEPALIVE int parley_imgui_key(const char* name) {
   std::string n = name;
