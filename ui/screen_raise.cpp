@@ -71,7 +71,7 @@ void screen_raise(App& app, Drafts& d) {
     return;
   }
   // Details.
-  text("The adult or child at the centre");
+  heading("The adult or child at the centre");
   input_text("Name", d.subject_name);
   choice("Adult or child", d.subject_kind, {"Adult", "Child"});
   input_text("Record numbers (e.g. LAS:12345, NHS:9990001112)", d.subject_ids);
@@ -79,7 +79,7 @@ void screen_raise(App& app, Drafts& d) {
   choice("Do they lack capacity for the decision in dispute?", d.capacity, {"Not assessed / not relevant", "Yes, lacks capacity", "No, has capacity"});
   input_text("Their own views and wishes", d.subject_views, true);
   spacer();
-  text("The decision you disagree with");
+  heading("The decision you disagree with");
   input_text("Other agency", d.challenged_agency);
   input_text("Professional's name (if known)", d.challenged_name);
   input_text("Their job title", d.challenged_job);

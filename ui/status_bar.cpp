@@ -12,7 +12,7 @@ void status_bar(App& app) {
   platform::Environment env = platform::environment();
   std::string save;
   switch (app.save_state()) {
-    case App::SaveState::Idle: save = "Nothing changed yet"; break;
+    case App::SaveState::Idle: save = "All saved on this device"; break;
     case App::SaveState::Saving: save = "Saving…"; break;
     case App::SaveState::Saved: save = "Saved"; break;
     case App::SaveState::Failed: save = "NOT SAVED"; break;
