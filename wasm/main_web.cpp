@@ -104,13 +104,16 @@ void clipboard_set(void*, const char* text) {
   ui::platform::set_clipboard(g.clipboard);
 }
 
-// One frame's worth of queued input: moves, keys and text up to and including at most one
-// button change.
+// One frame's worth of queued input: moves and text up to and including at most one
+// button or key transition.
 void apply_input(ImGuiIO& io) {
   bool button_changed = false;
   while (!g.queue.empty()) {
     InputEvent& e = g.queue.front();
-    if ((e.kind == InputEvent::Down || e.kind == InputEvent::Up) && button_changed) break;
+    // Dear ImGui 1.86 reads input as state each frame, so a press and its release must
+    // land in different frames or the press is never seen: one transition per frame.
+    bool transition = e.kind == InputEvent::Down || e.kind == InputEvent::Up || e.kind == InputEvent::Key;
+    if (transition && button_changed) break;
     // Dear ImGui 1.86 reads input state (MousePos, MouseDown, KeysDown); the event-queue
     // API arrived in 1.87. KeyMap is the identity, so KeysDown is indexed by ImGuiKey.
     switch (e.kind) {
@@ -125,6 +128,7 @@ void apply_input(ImGuiIO& io) {
         else if (e.key == kAlt) io.KeyAlt = e.down;
         else if (e.key == kSuper) io.KeySuper = e.down;
         else if (e.key >= 0 && e.key < ImGuiKey_COUNT) io.KeysDown[e.key] = e.down;
+        button_changed = true;
         break;
       case InputEvent::Text: io.AddInputCharactersUTF8(e.text.c_str()); break;
     }
@@ -243,10 +247,19 @@ EMSCRIPTEN_KEEPALIVE void parley_text(const char* utf8) {
   wake();
 }
 
+// Pasted text is delivered as typed text. (Keyboard pastes reach here asynchronously,
+// after navigator.clipboard.readText(), by which time Ctrl has normally been released;
+// Dear ImGui ignores characters typed while Ctrl is held.)
+void queue_paste(const std::string& text) { parley_text(text.c_str()); }
+
 EMSCRIPTEN_KEEPALIVE void parley_paste(const char* utf8) {
   g.clipboard = utf8 ? utf8 : "";
-  parley_text(utf8);
+  queue_paste(g.clipboard);
 }
+
+// Ctrl+V with no DOM paste event (no system clipboard, or permission refused): paste
+// what was last copied inside Parley.
+EMSCRIPTEN_KEEPALIVE void parley_paste_own() { queue_paste(g.clipboard); }
 
 EMSCRIPTEN_KEEPALIVE void parley_persisted(double generation, int ok, const char* detail) {
   if (g.app) g.app->on_persisted(static_cast<std::int64_t>(generation), ok != 0, detail ? detail : "");

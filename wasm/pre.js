@@ -338,12 +338,40 @@
     function keyName(e) {
       if (e.key === 'Control' || e.key === 'Shift' || e.key === 'Alt' || e.key === 'Meta') return e.key;
       if (e.key === ' ') return 'Space';
-      if (/^Key[ACVXYZ]$/.test(e.code) && (e.ctrlKey || e.metaKey)) return e.code;
+      // Ctrl+V is left to the browser: its 'paste' event delivers the text (from any app)
+      // exactly once.
+      if (/^Key[ACXYZ]$/.test(e.code) && (e.ctrlKey || e.metaKey)) return e.code;
       return e.key;
+    }
+    // Dear ImGui ignores characters typed while Ctrl/Cmd is held, so a keyboard paste is
+    // delivered once those keys are up. null = paste Parley's own clipboard buffer.
+    var held = { Control: false, Meta: false }, pendingPaste = null;
+    function deliverPaste(text) {
+      if (held.Control || held.Meta) { pendingPaste = { text: text }; return; }
+      if (text) call('parley_paste', ['string'], [text]);
+      else call('parley_paste_own', [], []);
     }
     function onKey(down) {
       return function (e) {
         if (e.keyCode === 229) return;   // composition: text comes through 'input'
+        if (e.code === 'KeyV' && (e.ctrlKey || e.metaKey)) {
+          // Keyboard paste: read the system clipboard ourselves (the browser's own paste is
+          // suppressed so text arrives once), or Parley's own buffer if that is refused.
+          e.preventDefault();
+          if (!down) return;
+          if (navigator.clipboard && navigator.clipboard.readText)
+            navigator.clipboard.readText().then(function (t) { deliverPaste(t || null); }, function () { deliverPaste(null); });
+          else deliverPaste(null);
+          return;
+        }
+        if (e.key === 'Control' || e.key === 'Meta') {
+          held[e.key] = down;
+          if (!down && !held.Control && !held.Meta && pendingPaste) {
+            var p = pendingPaste;
+            pendingPaste = null;
+            setTimeout(function () { deliverPaste(p.text); }, 0);
+          }
+        }
         var k = Module.ccall('parley_imgui_key', 'number', ['string'], [keyName(e)]);
         if (k >= 0) {
           call('parley_key', ['number', 'number'], [k, down ? 1 : 0]);
@@ -357,7 +385,7 @@
     window.addEventListener('keyup', onKey(false));
     document.addEventListener('paste', function (e) {
       var text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
-      if (text) { e.preventDefault(); call('parley_paste', ['string'], [text]); }
+      if (text) { e.preventDefault(); call('parley_paste', ['string'], [text]); }   // e.g. the iPad paste menu
     });
 
     // Flush when hidden; never rely on unload on mobile (item 2). Writes start on every
