@@ -252,14 +252,19 @@ void action_form(App& app, Drafts& d, const ChallengeView& v) {
 
 }  // namespace
 
-void screen_challenge(App& app, Drafts& d) {
-  ChallengeView v;
+bool selected_view(App& app, ChallengeView& out) {
   try {
-    v = app.engine().view(app.selected, app.now());
+    out = app.engine().view(app.selected, app.now());
+    return true;
   } catch (const std::exception& e) {
     warning(e.what());
-    return;
+    return false;
   }
+}
+
+void screen_challenge(App& app, Drafts& d) {
+  ChallengeView v;
+  if (!selected_view(app, v)) return;
   const Procedure& p = *v.procedure;
   const ChallengeState& s = v.state;
   const Json& b = s.opened_body;

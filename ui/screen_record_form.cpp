@@ -11,12 +11,7 @@ namespace parley::ui {
 
 void screen_record_form(App& app, Drafts& d) {
   ChallengeView v;
-  try {
-    v = app.engine().view(app.selected, app.now());
-  } catch (const std::exception& e) {
-    warning(e.what());
-    return;
-  }
+  if (!selected_view(app, v)) return;
   const Procedure& p = *v.procedure;
   if (button("< Back to the challenge")) app.screen = Screen::Challenge;
   if (p.forms.size() > 1) {

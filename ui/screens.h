@@ -53,5 +53,7 @@ void status_bar(App& app);
 const std::vector<std::string>& role_labels();        // index-aligned with role_levels()
 std::string category_label(const std::string& id);
 std::string due_words(const ChallengeRow& row, std::int64_t now);
+// The selected challenge's view as of now; on failure shows why and returns false.
+bool selected_view(App& app, ChallengeView& out);
 
 }  // namespace parley::ui

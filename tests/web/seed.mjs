@@ -1,0 +1,257 @@
+// tests/web/seed.mjs — helpers for the browser tests that need a profile which already
+// holds records: build a Parley SQLite file with the real CLI (identity set, then
+// `challenge open` and friends with --at dates), and put it into the app origin's
+// IndexedDB exactly as wasm/pre.js keeps it (db 'parley', store 'files', key 'parley.db',
+// {bytes, generation, savedAt}; localStorage 'parley.saved-on-this-device'), before the
+// app starts. Also: a faster text entry than harness.type, reading the mirror, and killing
+// a browser abruptly (SIGKILL of its process group) to test durability.
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { SERVE_BIN, OUTPUT, ready, find, reveal, mirror, settled } from './harness.mjs';
+
+// The CLI of the same build as the server: build/<preset>/tools/serve/parley-serve sits
+// under build/<preset>/, next to build/<preset>/parley. PARLEY_CLI_BIN overrides.
+export const CLI_BIN = process.env.PARLEY_CLI_BIN || join(resolve(dirname(SERVE_BIN), '..', '..'), 'parley');
+
+export const IDENTITY = { name: 'Sam Example', jobTitle: 'Social Worker', agency: 'Northshire Council Adult Social Care', role: 'practitioner' };
+
+const AGENCIES = ['Northshire Police', 'Northshire NHS Trust', 'Westvale Housing', 'Northshire Children\'s Services',
+  'Eastbrook Ambulance Service', 'Northshire Probation', 'Riverside GP Practice'];
+const CATEGORIES = ['response_to_referral', 'outcome_of_assessment', 'information_sharing', 'levels_of_need',
+  'referral_not_accepted', 'care_planning', 'communication', 'section_42_enquiry_closure'];
+const FIRST = ['Alex', 'Jordan', 'Casey', 'Morgan', 'Riley', 'Taylor', 'Jamie', 'Robin', 'Charlie', 'Drew'];
+const LAST = ['Testperson', 'Sample', 'Example', 'Placeholder', 'Dummy', 'Fictional', 'Madeup', 'Nobody'];
+
+function scratchDir() {
+  // tmpfs when there is one: the CLI syncs every commit (PRAGMA synchronous = FULL).
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  return mkdtempSync(join(base, 'parley-seed-'));
+}
+
+const run = promisify(execFile);
+
+// One CLI command on `db`; resolves to its standard output. Asynchronous, so a test can
+// build a large database while a browser starts.
+export async function cli(db, args) {
+  if (!existsSync(CLI_BIN)) throw new Error(`parley CLI missing: ${CLI_BIN} (build it, or set PARLEY_CLI_BIN)`);
+  try {
+    return (await run(CLI_BIN, ['--db', db, ...args], { encoding: 'utf8' })).stdout;
+  } catch (e) {
+    throw new Error(`parley ${args.slice(0, 2).join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+// UTC time for --at, `hoursAgo` before now.
+function atHoursAgo(hoursAgo) {
+  return new Date(Date.now() - hoursAgo * 3600 * 1000).toISOString().slice(0, 19) + 'Z';
+}
+
+// The subject name of seeded challenge i (distinct, so a test can tell rows apart).
+export function subjectName(i) {
+  return `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]} ${String(i + 1).padStart(3, '0')}`;
+}
+
+// Builds a database; resolves to its bytes and the challenge ids (oldest first).
+//   challenges: how many to open (procedure shropshire-sscp), spread over the past
+//     `spreadHours` hours so some are overdue and some are not;
+//   rich: challenge `richIndex` (default the last) is expedited (at risk: first on Home),
+//     opened five days ago, with a discussion, an agreed action and an escalation;
+//   pin: store a PIN (salted SHA-256, as App::set_pin does; needs the sqlite3 shell);
+//   settings: ui_settings meta ({font_scale, high_contrast, board_procedure}).
+export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, rich = false, richIndex = challenges - 1, pin, settings, subject } = {}) {
+  const dir = scratchDir();
+  const db = join(dir, 'parley.db');
+  try {
+    await cli(db, ['identity', 'set', '--name', IDENTITY.name, '--agency', IDENTITY.agency, '--job-title', IDENTITY.jobTitle,
+      '--role', IDENTITY.role]);
+    const ids = [];
+    for (let i = 0; i < challenges; i++) {
+      const isRich = rich && i === richIndex;
+      const hoursAgo = isRich ? 120 : challenges === 1 ? 2 : Math.round(spreadHours * (1 - i / (challenges - 1))) + 1;
+      const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
+        '--subject-name', subject && i === 0 ? subject : subjectName(i), '--subject-kind', i % 3 === 0 ? 'child' : 'adult',
+        '--challenger-name', IDENTITY.name, '--challenger-job-title', IDENTITY.jobTitle, '--challenger-agency', IDENTITY.agency,
+        '--challenged-agency', AGENCIES[i % AGENCIES.length], '--challenged-name', 'Jo Sample',
+        '--category', CATEGORIES[i % CATEGORIES.length], '--risk', isRich ? 'at-risk' : 'standard',
+        '--summary', `Synthetic test challenge ${i + 1}: the referral was closed without contact`,
+        '--at', atHoursAgo(hoursAgo)]);
+      const m = /Opened (\S+)/.exec(out);
+      if (!m) throw new Error(`challenge open printed: ${out}`);
+      ids.push(m[1]);
+    }
+    if (rich && ids.length) {
+      const id = ids[richIndex];
+      await cli(db, ['challenge', 'record-discussion', id, '--with', 'Jo Sample|Police Constable|Northshire Police',
+        '--method', 'phone', '--summary', 'Talked through the closure; no agreement yet', '--agreed', 'no', '--at', atHoursAgo(96)]);
+      await cli(db, ['challenge', 'agree-action', id, '--description', 'Share the referral notes with the police',
+        '--owner', 'Sam Example', '--at', atHoursAgo(72)]);
+      await cli(db, ['challenge', 'escalate', id, '--reason', 'No agreement at stage 1', '--tried', 'A phone discussion',
+        '--at', atHoursAgo(48)]);
+    }
+    const meta = [];
+    if (pin) {
+      const salt = randomBytes(8).toString('hex');
+      meta.push(['pin', `${salt}:${createHash('sha256').update(salt + pin).digest('hex')}`]);
+    }
+    if (settings) meta.push(['ui_settings', JSON.stringify({ font_scale: 1, high_contrast: false, board_procedure: 'shropshire-sscp', ...settings })]);
+    if (meta.length) {
+      const sql = meta.map(([k, v]) => `INSERT OR REPLACE INTO meta(key, value) VALUES ('${k}', '${v.replace(/'/g, "''")}');`).join('\n');
+      // The CLI has no command for the PIN or UI settings: the sqlite3 shell writes them.
+      await run('sqlite3', [db, sql]).catch((e) => {
+        throw new Error(`writing the PIN/settings needs the sqlite3 shell (apt-get install sqlite3): ${e.stderr || e.message}`);
+      });
+    }
+    for (const extra of ['-journal', '-wal'])
+      if (existsSync(db + extra)) throw new Error(`the seeded database left ${db + extra} behind`);
+    return { bytes: readFileSync(db), ids };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Writes the database into the origin's IndexedDB as wasm/pre.js would have, sets the
+// "saved on this device" flag, then opens the app. The page must not be running the app
+// (it is navigated to the same-origin health endpoint first).
+export async function seedProfile(page, url, bytes, { open = true } = {}) {
+  await page.goto(url + 'api/health');
+  await page.evaluate(async (b64) => {
+    const bin = atob(b64);
+    const buf = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+    const db = await new Promise((res, rej) => {
+      const req = indexedDB.open('parley', 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('files');
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    await new Promise((res, rej) => {
+      const tx = db.transaction('files', 'readwrite');
+      tx.objectStore('files').put({ bytes: buf.buffer, generation: 1, savedAt: Date.now() }, 'parley.db');
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    db.close();
+    localStorage.setItem('parley.saved-on-this-device', '1');
+  }, Buffer.from(bytes).toString('base64'));
+  if (open) {
+    await page.goto(url);
+    await ready(page);
+  }
+}
+
+// Removes the stored database but leaves the "saved on this device" flag: what a browser
+// that evicted the origin's IndexedDB (and not its localStorage) leaves behind.
+export async function deleteStoredDatabase(page, url) {
+  await page.goto(url + 'api/health');
+  return page.evaluate(async () => {
+    const db = await new Promise((res, rej) => {
+      const req = indexedDB.open('parley', 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('files');
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    await new Promise((res, rej) => {
+      const tx = db.transaction('files', 'readwrite');
+      tx.objectStore('files').delete('parley.db');
+      tx.oncomplete = res;
+      tx.onerror = () => rej(tx.error);
+    });
+    const left = await new Promise((res) => {
+      const tx = db.transaction('files', 'readonly');
+      const req = tx.objectStore('files').count();
+      req.onsuccess = () => res(req.result);
+    });
+    db.close();
+    return { left, flag: localStorage.getItem('parley.saved-on-this-device') };
+  });
+}
+
+// Text entry as an on-screen keyboard delivers it: tap the field (which must focus the
+// hidden textarea), then one `input` event carrying the text (as an IME commit or a
+// keyboard suggestion does). Much faster than a key event per character.
+export async function enter(page, label, text) {
+  const it = await reveal(page, label, { role: 'textbox' });
+  await page.touchscreen.tap(it.x + it.w / 2, it.y + it.h / 2);
+  await page.waitForTimeout(100);
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+  if (focused !== 'ime') throw new Error(`tapping "${label}" did not focus the keyboard field (focused: ${focused})`);
+  await page.keyboard.insertText(text);
+  await page.waitForFunction(([l, t]) => {
+    const m = globalThis.parleyMirror;
+    return m && m.items.some((i) => i.role === 'textbox' && i.label === l && i.value === t);
+  }, [label, text], { timeout: 5000 });
+}
+
+// Taps an item where it is, without scrolling: for the fixed top bar ('< Home',
+// 'Settings'), which harness.tap cannot reach (its reveal() wants items below y=90).
+export async function press(page, label, opts = {}) {
+  const it = await find(page, label, opts);
+  await page.touchscreen.tap(it.x + it.w / 2, it.y + it.h / 2);
+  await page.waitForTimeout(150);
+}
+
+// The label/value pairs of the mirror, for error messages.
+export async function describeMirror(page) {
+  const m = await mirror(page);
+  return m ? `${m.screen}: ${m.items.map((i) => `${i.role}:${i.label}`).join(' | ')}` : '(no mirror)';
+}
+
+// Screenshot to $PARLEY_TEST_OUTPUT/<name>.png, and what is in it: decoded in the page
+// (createImageBitmap), sampling every 3rd pixel of every 3rd row. `dominant` is the share
+// of the commonest colour and `colours` how many distinct colours were seen: a blank or
+// black canvas is one colour.
+export async function snap(page, name) {
+  mkdirSync(OUTPUT, { recursive: true });
+  const png = await page.screenshot({ path: join(OUTPUT, name + '.png') });
+  return page.evaluate(async (b64) => {
+    const bin = atob(b64);
+    const buf = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+    const bmp = await createImageBitmap(new Blob([buf], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d');
+    g.drawImage(bmp, 0, 0);
+    const d = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const counts = new Map();
+    let n = 0;
+    for (let y = 0; y < bmp.height; y += 3)
+      for (let x = 0; x < bmp.width; x += 3) {
+        const i = (y * bmp.width + x) * 4;
+        const k = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+        counts.set(k, (counts.get(k) || 0) + 1);
+        n++;
+      }
+    let top = 0, topKey = 0;
+    for (const [k, v] of counts) if (v > top) { top = v; topKey = k; }
+    return { width: bmp.width, height: bmp.height, colours: counts.size, dominant: top / n,
+             dominantColour: '#' + topKey.toString(16).padStart(6, '0') };
+  }, png.toString('base64'));
+}
+
+// Chromium's process id for a persistent profile: Playwright starts it, detached, as a
+// child of this process with --user-data-dir=<dir>.
+export function browserPid(profileDir) {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && m[2].includes(`--user-data-dir=${profileDir}`)) return Number(m[1]);
+  }
+  throw new Error(`no browser process found for ${profileDir}`);
+}
+
+// Ends the browser as a crash or a dead battery would: SIGKILL to its whole process
+// group (Playwright starts Chromium as a group leader), no shutdown, no flushing.
+export async function crash(context, pid) {
+  try { process.kill(-pid, 'SIGKILL'); } catch (e) { if (e.code !== 'ESRCH') throw e; }
+  for (let i = 0; i < 100; i++) {
+    try { process.kill(pid, 0); } catch { break; }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+}
+
+export { find, settled, mirror };
