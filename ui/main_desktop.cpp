@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
         applied_contrast = app.settings.high_contrast;
         parley::ui::load_fonts(PARLEY_UI_FONT, xscale, applied_scale);
         ImGui_ImplOpenGL3_DestroyFontsTexture();
+        // ImGui 1.86 recreates GPU objects only when the shader is missing, so the font
+        // texture must be rebuilt here or every later frame draws nothing.
+        ImGui_ImplOpenGL3_CreateFontsTexture();
         parley::ui::apply_theme(applied_contrast, xscale, applied_scale);
       }
       ImGui_ImplOpenGL3_NewFrame();

@@ -157,6 +157,9 @@ void frame() {
     g.applied_contrast = contrast;
     ui::load_fonts("/fonts/ui.ttf", g.dpr, scale);
     ImGui_ImplOpenGL3_DestroyFontsTexture();
+    // ImGui 1.86 recreates GPU objects only when the shader is missing, so the font
+    // texture must be rebuilt here or every later frame draws nothing.
+    ImGui_ImplOpenGL3_CreateFontsTexture();
     ui::apply_theme(contrast, g.dpr, scale);
   }
   int fb_w = static_cast<int>(std::lround(g.css_w * g.dpr)), fb_h = static_cast<int>(std::lround(g.css_h * g.dpr));
