@@ -8,21 +8,25 @@
 // Measures, in one run:
 //   1. download size: gzip -9 (and brotli) of parley.wasm + parley.js + index.html + sw.js,
 //      what a cold load transfers through a compressing server; and the bytes actually
-//      transferred by a first visit to parley-serve (which does not compress), page and
-//      service-worker precache requests counted separately; plus what the wasm is made of.
+//      transferred by a first visit to parley-serve (which compresses text but not
+//      application/wasm), page and service-worker precache requests counted separately;
+//      plus what the wasm is made of (its sections, and whether the UI font is in it).
 //   2. cold start with a warm service worker: 500 challenges seeded, load once, wait until
 //      the worker controls the page, then reload N times; navigation start -> the app
 //      ready (globalThis.parleyIsReady) and -> its first frame (first DOM-mirror
-//      publication, which happens at the end of the first drawn frame).
+//      publication, which happens at the end of the first drawn frame); and one more
+//      reload under the CPU profiler, bracketed by console.profile in the init script.
 //   3. CPU time per frame with 10,000 challenges on Home: Module._parley_bench_frames(n)
 //      at the top of the list, then again after scrolling to the middle by finger (CDP
-//      touch drags, as tests/web/harness.mjs drag() does).
+//      touch drags, as tests/web/harness.mjs drag() does): wall time (what the hook
+//      returns), the renderer main thread's CPU time and the GPU process's (SwiftShader)
+//      CPU time, plus a CPU profile split (see frameCost).
 //   4. save -> durable with 500 challenges: Module._parley_bench_save() records a comment
 //      and returns a generation; the time until the IndexedDB write of that generation
 //      completed (pre.js sets globalThis.parleyDurableGeneration in tx.oncomplete; an init
 //      script here timestamps that assignment). Also a few saves at 10,000, for scale.
 //   Natively (parley-bench-db --measure, on the 10,000-challenge database): listing all
-//   projection rows and fold + derive of one challenge.
+//   projection rows, the status bar's per-frame queries and fold + derive of one challenge.
 //
 // Variables (paths relative to the repository root):
 //   PARLEY_SERVE_BIN     default build/dev/tools/serve/parley-serve, else build/native-debug/...
@@ -130,14 +134,23 @@ function makeDb(dir, n, extra = []) {
 // Timestamps (performance.now(), i.e. ms since navigation start) of the first assignment of
 // parleyIsReady and parleyMirror, and of each durable generation. Accessors, so nothing is
 // polled and no app code changes.
+// Also brackets document start -> first frame with console.profile/profileEnd, which
+// records a CPU profile only while a CDP session has the Profiler enabled (cold start does
+// that for one extra reload); otherwise they do nothing.
 function marksScript() {
   const marks = (globalThis.__benchMarks = { durable: {} });
+  try { console.profile('parley-start'); } catch {}
   const hook = (name, onSet) => {
     let v;
     Object.defineProperty(globalThis, name, { configurable: true, enumerable: true, get() { return v; }, set(x) { v = x; onSet(x); } });
   };
   hook('parleyIsReady', (x) => { if (x === true && marks.ready === undefined) marks.ready = performance.now(); });
-  hook('parleyMirror', (x) => { if (marks.mirror === undefined) { marks.mirror = performance.now(); marks.firstScreen = x && x.screen; } });
+  hook('parleyMirror', (x) => {
+    if (marks.mirror !== undefined) return;
+    marks.mirror = performance.now();
+    marks.firstScreen = x && x.screen;
+    try { console.profileEnd('parley-start'); } catch {}
+  });
   hook('parleyDurableGeneration', (g) => { if (typeof g === 'number' && marks.durable[g] === undefined) marks.durable[g] = performance.now(); });
 }
 
@@ -258,14 +271,17 @@ async function frameCost(b, n) {
   const glNames = new Set(await page.evaluate(() => Object.getOwnPropertyNames(WebGL2RenderingContext.prototype)
     .concat(Object.getOwnPropertyNames(WebGLRenderingContext.prototype))));
   const parts = { 'WebGL getParameter (waits for the GPU process)': 0, 'other WebGL calls': 0, 'wasm': 0,
-                  'JS glue (parley.js)': 0, 'garbage collection': 0, 'other': 0 };
+                  'JS glue (parley.js)': 0, 'garbage collection': 0, 'browser internals': 0 };
+  const named = new Map();   // self time of named JS glue functions (wasm ones have no names)
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const cf = byId.get(profile.samples[i]).callFrame;
     const dt = profile.timeDeltas[i] || 0;
     if (cf.functionName === '(idle)') continue;
     total += dt;
-    let k = 'other';
+    if (/parley\.js/.test(cf.url) && !/^wasm-function/.test(cf.functionName))
+      named.set(cf.functionName || '(anonymous)', (named.get(cf.functionName || '(anonymous)') || 0) + dt);
+    let k = 'browser internals';
     if (cf.functionName === 'getParameter') k = 'WebGL getParameter (waits for the GPU process)';
     else if (!cf.url && glNames.has(cf.functionName)) k = 'other WebGL calls';
     else if (cf.url.startsWith('wasm') || /^wasm-function/.test(cf.functionName)) k = 'wasm';
@@ -273,10 +289,19 @@ async function frameCost(b, n) {
     else if (cf.functionName === '(garbage collector)') k = 'garbage collection';
     parts[k] += dt;
   }
-  const breakdown = Object.fromEntries(Object.entries(parts).filter(([, v]) => v > 0).sort((a, c) => c[1] - a[1])
-    .map(([k, v]) => [k, +(v / 1000 / pn).toFixed(2)]));
+  // Shares of the main thread's sampled wall time (profiling slows everything, so the
+  // shares mean more than the profiled run's absolute times).
+  // The getParameter wait is given as a share of all of it; everything else as a share of
+  // the time the thread was not waiting for the GPU process.
+  const WAIT = 'WebGL getParameter (waits for the GPU process)';
+  const busy = total - parts[WAIT];
+  const pct = (v, of) => +((100 * v) / of).toFixed(1);
+  const waitShare = pct(parts[WAIT], total);
+  const breakdown = Object.fromEntries(Object.entries(parts).filter(([k, v]) => v > 0 && k !== WAIT).sort((a, c) => c[1] - a[1])
+    .map(([k, v]) => [k, pct(v, busy)]));
+  const topGlue = [...named.entries()].sort((a, c) => c[1] - a[1]).slice(0, 6).map(([k, v]) => [k, pct(v, busy)]);
   return { frames: n, runs, msPerFrame: med('wall'), cpuPerFrame: med('cpu'), gpuPerFrame: med('gpu'),
-           profiledFrames: pn, profileMsPerFrame: +(total / 1000 / pn).toFixed(2), breakdown };
+           profiledFrames: pn, profileMsPerFrame: +(total / 1000 / pn).toFixed(2), waitShare, breakdown, topGlue };
 }
 
 function frameLine(f) {
@@ -284,8 +309,9 @@ function frameLine(f) {
     `GPU-process (SwiftShader) CPU ${Number.isNaN(f.gpuPerFrame) ? 'n/a' : f.gpuPerFrame.toFixed(1) + ' ms/frame'}; median of 3 runs of ${f.frames}`;
 }
 function breakdownLine(f) {
-  return `profile of ${f.profiledFrames} more frames, ms/frame of main-thread wall time: ` +
-    Object.entries(f.breakdown).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `profile of ${f.profiledFrames} more frames: ${f.waitShare}% of the main thread's wall time waits in WebGL getParameter ` +
+    `for the GPU process; the rest is ` + Object.entries(f.breakdown).map(([k, v]) => `${k} ${v}%`).join(', ') +
+    (f.topGlue.length ? `; busiest JS glue: ${f.topGlue.map(([k, v]) => `${k} ${v}%`).join(', ')}` : '');
 }
 
 // ---- 1. download size ---------------------------------------------------------------------
@@ -321,14 +347,13 @@ async function downloadSize(url) {
   }
   const wasm = fs.readFileSync(path.join(WEB_ROOT, 'parley.wasm'));
   const sections = wasmSections(wasm);
-  const data = wasm.subarray(0);   // whole file; the data section gzip share is estimated below
   const font = process.env.PARLEY_FONT_FILE || '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf';
   let fontBytes = null, fontGz = null, fontInWasm = null;
   if (fs.existsSync(font)) {
     const fb = fs.readFileSync(font);
     fontBytes = fb.length;
     fontGz = zlib.gzipSync(fb, { level: 9 }).length;
-    fontInWasm = data.indexOf(fb.subarray(0, 64)) >= 0 ? 'parley.wasm'
+    fontInWasm = wasm.indexOf(fb.subarray(0, 64)) >= 0 ? 'parley.wasm'
       : fs.readFileSync(path.join(WEB_ROOT, 'parley.js')).includes(fb.subarray(0, 64)) ? 'parley.js' : 'not found verbatim';
   }
 
@@ -397,7 +422,41 @@ async function coldStart(url, db) {
       samples.push(s);
       await settle(b.page, 200);
     }
-    return { firstLoad, samples, errors: b.errors };
+    // One more reload under the CPU profiler (not among the timed samples): where the main
+    // thread's time goes between navigation and the first frame.
+    const glNames = new Set(await b.page.evaluate(() => Object.getOwnPropertyNames(WebGL2RenderingContext.prototype)
+      .concat(Object.getOwnPropertyNames(WebGLRenderingContext.prototype), ['getContext'])));
+    const cdp = await b.context.newCDPSession(b.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    const done = new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error('no start-up profile within 60 s')), 60000);
+      cdp.once('Profiler.consoleProfileFinished', (e) => { clearTimeout(t); res(e.profile); });
+    });
+    await b.page.reload({ waitUntil: 'commit' });
+    const profile = await done;
+    await cdp.send('Profiler.disable');
+    await cdp.detach();
+    const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+    const parts = { 'WebGL context creation and calls (getContext, getExtension, getParameter, ...)': 0, wasm: 0,
+                    'JS glue (parley.js)': 0, 'page shell and other JS': 0, 'garbage collection': 0,
+                    'browser internals (parsing, compiling, loading)': 0, 'idle (waiting for files, IndexedDB, timers)': 0 };
+    for (let i = 0; i < profile.samples.length; i++) {
+      const cf = byId.get(profile.samples[i]).callFrame;
+      const dt = profile.timeDeltas[i] || 0;
+      let k = 'browser internals (parsing, compiling, loading)';
+      if (cf.functionName === '(idle)') k = 'idle (waiting for files, IndexedDB, timers)';
+      else if (!cf.url && glNames.has(cf.functionName)) k = 'WebGL context creation and calls (getContext, getExtension, getParameter, ...)';
+      else if (cf.url.startsWith('wasm') || /^wasm-function/.test(cf.functionName)) k = 'wasm';
+      else if (/parley\.js/.test(cf.url)) k = 'JS glue (parley.js)';
+      else if (cf.functionName === '(garbage collector)') k = 'garbage collection';
+      else if (cf.url) k = 'page shell and other JS';
+      parts[k] += dt;
+    }
+    const profiled = Object.fromEntries(Object.entries(parts).filter(([, v]) => v > 0).sort((a, c) => c[1] - a[1])
+      .map(([k, v]) => [k, Math.round(v / 1000)]));
+    const profiledFirstFrame = await b.page.evaluate(() => globalThis.__benchMarks.mirror);
+    return { firstLoad, samples, profiled, profiledFirstFrame, errors: b.errors };
   } finally {
     await b.close();
   }
@@ -412,6 +471,7 @@ async function bigList(url, db) {
     const seedMs = Date.now() - t0;
     const load = await openApp(b.page, url, 180000);
     await settle(b.page);
+    say(`  (seeded and open on Home; timing frames at the top of the list ...)`);
     const top = await frameCost(b, FRAMES);
     const topRows = (await links(b.page)).map((l) => l.value.split(' · ')[0]);
 
@@ -428,17 +488,27 @@ async function bigList(url, db) {
     const drags = Math.ceil(target / D);
     const cdp = await b.context.newCDPSession(b.page);
     const t1 = Date.now();
+    say(`  (scrolling to the middle: ${drags} finger drags of ${D} CSS px ...)`);
+    let batch = [];
     for (let i = 0; i < drags; i++) {
       // One move per drag: every event waits for the renderer, which is busy drawing. A
       // drag released before a frame ran keeps its distance (ui touch_state) and is
       // applied by the next drag's frame; after the last one, frames run while the
       // finger is still down.
+      // CDP delivers a session's input events in order, so a batch of drags is sent
+      // without waiting for each event's acknowledgement.
       const dy = Math.min(D, target - i * D);
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y0 }] });
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 - dy }] });
-      if (i === drags - 1) await b.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      batch.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y0 }] }));
+      batch.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 - dy }] }));
+      if (i === drags - 1) {
+        await Promise.all(batch);
+        batch = [];
+        await b.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      }
+      batch.push(cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] }));
+      if (batch.length >= 60) { await Promise.all(batch); batch = []; }
     }
+    await Promise.all(batch);
     await cdp.detach();
     const scrollMs = Date.now() - t1;
     await settle(b.page);
@@ -520,9 +590,18 @@ async function saves(url, db) {
 // ---- main ---------------------------------------------------------------------------------
 async function main() {
   results.machine = machine();
+  // Which build is measured: the service worker's build id (a content hash of the app)
+  // and the commit the tree is at, with uncommitted changes flagged.
+  const swText = fs.readFileSync(path.join(WEB_ROOT, 'sw.js'), 'utf8');
+  let git = '';
+  try {
+    git = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {}
+  results.build = { id: (/const BUILD = '([^']*)'/.exec(swText) || [])[1] || '?', git };
   say(`Parley web benchmark — ${results.date}`);
   say(`machine: ${results.machine.cpus} × ${results.machine.cpu}, ${results.machine.memGB} GiB, ${results.machine.chromium}, node ${results.machine.node}`);
   say(`load average at start: ${results.machine.loadavgStart.join(', ')} (other work on the machine skews every figure)`);
+  say(`web build ${results.build.id}, source tree ${results.build.git || '?'}`);
   say(`server ${path.relative(ROOT, SERVE_BIN)}, web root ${path.relative(ROOT, WEB_ROOT)}, db tool ${path.relative(ROOT, DB_BIN)}`);
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
@@ -577,6 +656,8 @@ async function main() {
     say(`  every reload controlled by the worker: ${cs.samples.every((s) => s.controlled && s.docFromSW && s.wasmFromSW)}; ` +
         `first screen: ${[...new Set(cs.samples.map((s) => s.screen))].join(', ')}`);
     const wasmEnd = stats(cs.samples.map((s) => s.wasmResponseEnd || 0));
+    say(`  one more reload under the CPU profiler, document start -> first frame (${ms(cs.profiledFirstFrame)}), main thread ms: ` +
+        Object.entries(cs.profiled).map(([k, v]) => `${k} ${v}`).join(', '));
     say(`  of which parley.wasm received from the worker by: median ${ms(wasmEnd.p50)}; samples (ready/first frame): ` +
         cs.samples.map((s) => `${s.ready.toFixed(0)}/${s.firstFrame.toFixed(0)}`).join(' '));
 
