@@ -83,8 +83,20 @@ bool App::check_pin(const std::string& pin) {
   return sha256_hex(stored->substr(0, colon) + pin) == stored->substr(colon + 1);
 }
 
-std::int64_t App::device_only_count() { return store_->outbox_count(); }
-std::optional<std::int64_t> App::device_only_since() { return store_->outbox_oldest(); }
+void App::refresh_device_only() {
+  if (device_only_version_ == data_version_) return;
+  device_only_count_ = store_->outbox_count();
+  device_only_since_ = store_->outbox_oldest();
+  device_only_version_ = data_version_;
+}
+std::int64_t App::device_only_count() {
+  refresh_device_only();
+  return device_only_count_;
+}
+std::optional<std::int64_t> App::device_only_since() {
+  refresh_device_only();
+  return device_only_since_;
+}
 
 namespace {
 std::string lower(std::string s) {

@@ -80,6 +80,8 @@ class App {
   bool unlocked = false;
 
   // Records existing only on this device (not acknowledged by a server) and since when.
+  // Read from the store once per data change, not every frame (the status bar asks each
+  // frame; the outbox query scans events).
   std::int64_t device_only_count();
   std::optional<std::int64_t> device_only_since();
 
@@ -104,6 +106,10 @@ class App {
   bool rows_valid_ = false;
   std::uint64_t data_version_ = 1;
   HomeFilter rows_filter_;
+  std::uint64_t device_only_version_ = 0;   // data_version_ the two values below were read at
+  std::int64_t device_only_count_ = 0;
+  std::optional<std::int64_t> device_only_since_;
+  void refresh_device_only();
 };
 
 // Filters and orders the projection rows for the home list (pure; tested natively).

@@ -27,8 +27,8 @@ void screen_first_run(App& app, Drafts& d) {
   std::vector<std::string> procs;
   for (const auto* p : app.procedures().all()) procs.push_back(p->board.name);
   choice("Your Safeguarding Board", d.procedure, procs);
-  input_text("PIN to unlock Parley on this device (4 or more digits)", d.pin);
-  input_text("PIN again", d.pin_again);
+  input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);
+  input_secret("PIN again", d.pin_again);
   spacer();
   if (button("Start using Parley", true, -1)) {
     if (d.name.empty() || d.agency.empty()) {

@@ -3,6 +3,8 @@
 // clipped so only visible rows are drawn: smooth with 10,000 challenges.
 #include <imgui.h>
 
+#include <cstdio>
+
 #include "ui/screens.h"
 #include "ui/widgets.h"
 
@@ -31,7 +33,6 @@ void screen_home(App& app, Drafts&) {
     app.screen = Screen::Raise;
     app.set_message("");
   }
-  ImGui::SameLine();
   const auto& rows = app.rows();
   int open = 0, overdue = 0, expedited = 0, review = 0;
   for (const auto& r : rows) {
@@ -40,35 +41,33 @@ void screen_home(App& app, Drafts&) {
     expedited += r.expedited && r.status == "open";
     review += r.needs_review;
   }
+  // Beside the button on a wide screen, below it on a phone.
+  char counts[160];
+  std::snprintf(counts, sizeof counts, "%d open · %d overdue · %d expedited · %d need review", open, overdue, expedited,
+                review);
+  same_line_if_fits(ImGui::CalcTextSize(counts).x);
   ImGui::AlignTextToFramePadding();
-  ImGui::Text("%d open · %d overdue · %d expedited · %d need review", open, overdue, expedited, review);
+  ImGui::TextWrapped("%s", counts);
+  mirror_last("text", counts);
   input_text("Search", app.filter.search, false, "subject, agency, category or id");
-  // Filters on one line where there is room.
+  // Filters on one line where there is room; each wraps to the next line on a phone.
   checkbox("Overdue only", app.filter.overdue_only);
-  ImGui::SameLine();
+  same_line_if_fits(checkbox_width("Show closed"));
   checkbox("Show closed", app.filter.include_closed);
-  ImGui::SameLine();
+  // Two filter lists side by side even on a phone: each at most half the line.
+  float combo_w = std::min(180 * m.dpr * m.font_scale,
+                           (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2 - 1);
+  same_line_if_fits(combo_w);
   std::vector<std::string> stages = {"Any stage", "Stage 1", "Stage 2", "Stage 3", "Stage 4", "Stage 5"};
-  ImGui::SetNextItemWidth(180 * m.dpr * m.font_scale);
-  if (ImGui::BeginCombo("##stage", stages[static_cast<std::size_t>(app.filter.stage)].c_str())) {
-    for (int i = 0; i < static_cast<int>(stages.size()); ++i)
-      if (ImGui::Selectable(stages[static_cast<std::size_t>(i)].c_str(), app.filter.stage == i, 0, ImVec2(0, m.touch())))
-        app.filter.stage = i;
-    ImGui::EndCombo();
-  }
-  ImGui::SameLine();
+  choice("##stage filter", app.filter.stage, stages, combo_w);
   std::vector<std::string> procs = {"Any Board"};
   for (const auto* p : app.procedures().all()) procs.push_back(p->board.short_name);
   int proc = 0;
   for (std::size_t i = 1; i < procs.size(); ++i)
     if (app.procedures().all()[i - 1]->id == app.filter.procedure) proc = static_cast<int>(i);
-  ImGui::SetNextItemWidth(160 * m.dpr * m.font_scale);
-  if (ImGui::BeginCombo("##board", procs[static_cast<std::size_t>(proc)].c_str())) {
-    for (int i = 0; i < static_cast<int>(procs.size()); ++i)
-      if (ImGui::Selectable(procs[static_cast<std::size_t>(i)].c_str(), proc == i, 0, ImVec2(0, m.touch())))
-        app.filter.procedure = i == 0 ? "" : app.procedures().all()[static_cast<std::size_t>(i - 1)]->id;
-    ImGui::EndCombo();
-  }
+  same_line_if_fits(combo_w);
+  if (choice("##board filter", proc, procs, combo_w))
+    app.filter.procedure = proc == 0 ? "" : app.procedures().all()[static_cast<std::size_t>(proc - 1)]->id;
   spacer(4);
   if (rows.empty()) {
     muted(app.filter.search.empty() && !app.filter.overdue_only ? "No challenges yet. Raise one when you disagree with "
@@ -78,7 +77,10 @@ void screen_home(App& app, Drafts&) {
   }
   // Two lines per row, at least one touch target high.
   float row_h = std::max(m.touch(), ImGui::GetTextLineHeightWithSpacing() * 2 + m.gap());
-  ImGui::BeginChild("list", ImVec2(0, 0), true);
+  // The list fills the rest of the screen but shows at least four rows: with large text on
+  // a phone the page scrolls instead of squeezing the list to nothing.
+  float list_h = std::max(ImGui::GetContentRegionAvail().y, row_h * 4 + ImGui::GetStyle().WindowPadding.y * 2);
+  ImGui::BeginChild("list", ImVec2(0, list_h), true);
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(rows.size()), row_h);
   while (clipper.Step()) {
@@ -96,10 +98,13 @@ void screen_home(App& app, Drafts&) {
       ImU32 text_col = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled),
             warn = ImGui::GetColorU32(ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
       std::string flags = std::string(r.expedited ? "EXPEDITED  " : "") + (r.needs_review ? "NEEDS REVIEW  " : "");
-      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2), text_col, (flags + label).c_str());
-      std::string second = r.id + " · stage " + std::to_string(r.stage) + " · " + category_label(r.category) + " · " + due;
+      // Long lines end in an ellipsis rather than running under the scroll bar; the due
+      // words come first on the second line so a phone still shows them.
+      float room = ImGui::GetContentRegionAvail().x - pad * 2;
+      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2), text_col, fit_text(flags + label, room).c_str());
+      std::string second = due + " · " + r.id + " · stage " + std::to_string(r.stage) + " · " + category_label(r.category);
       dl->AddText(ImVec2(start.x + pad, start.y + pad / 2 + ImGui::GetTextLineHeightWithSpacing()), late ? warn : dim,
-                  second.c_str());
+                  fit_text(second, room).c_str());
       ImGui::PopID();
     }
   }

@@ -55,11 +55,13 @@ void screen_raise(App& app, Drafts& d) {
     text(p->emergency.text);
     for (const auto& id : p->emergency.contacts)
       if (const Contact* c = p->contact(id)) {
-        std::string line = c->label + ":";
-        if (!c->phone.empty()) line += " " + c->phone;
-        if (!c->email.empty()) line += " " + c->email;
-        if (!c->url.empty()) line += " " + c->url;
-        heading(line);
+        std::string how;
+        for (const std::string* part : {&c->phone, &c->email, &c->url})
+          if (!part->empty()) how += (how.empty() ? "" : "  ") + *part;
+        // A contact the document names without a number: say to use the usual route
+        // rather than show a label with nothing after it.
+        heading(how.empty() ? c->label : c->label + ": " + how);
+        if (how.empty()) muted("No number is given in the Board's procedure: contact them in the usual way.");
       }
     spacer();
     text("When the person is safe you can still record the disagreement. Parley will note that this guidance was shown.");

@@ -9,7 +9,7 @@ namespace parley::ui {
 void screen_unlock(App& app, Drafts& d) {
   heading("Unlock Parley");
   text("Signed in on this device as " + app.profile.author.name + ", " + app.profile.author.agency + ".");
-  input_text("PIN", d.pin);
+  input_secret("PIN", d.pin);
   if (button("Unlock", true, -1) || (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter)) && !d.pin.empty())) {
     if (app.check_pin(d.pin)) {
       app.unlocked = true;

@@ -17,6 +17,9 @@ void status_bar(App& app) {
     case App::SaveState::Saved: save = "Saved"; break;
     case App::SaveState::Failed: save = "NOT SAVED"; break;
   }
+  // With the stored records missing or unreadable nothing is being saved: never say "All
+  // saved" over that.
+  if (app.screen == Screen::StorageProblem) save = "Nothing is being saved until the storage problem is dealt with";
   std::string line = save + "  ·  " + (env.online ? "Online" : "Offline") + "  ·  Last synced: never";
   std::int64_t pending = app.device_only_count();
   if (pending > 0) {

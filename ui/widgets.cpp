@@ -94,6 +94,38 @@ bool danger_button(const char* label, float width) {
   return pressed;
 }
 
+namespace {
+bool single_line_field(const char* label, std::string& value, const char* hint, ImGuiInputTextFlags flags) {
+  const Metrics& m = metrics();
+  std::string id = std::string("##field_") + label;
+  ImGui::SetNextItemWidth(-1);
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding,
+                      ImVec2(ImGui::GetStyle().FramePadding.x, std::max(ImGui::GetStyle().FramePadding.y, (m.touch() - ImGui::GetTextLineHeight()) / 2)));
+  bool changed = hint ? ImGui::InputTextWithHint(id.c_str(), hint, &value, flags) : ImGui::InputText(id.c_str(), &value, flags);
+  ImGui::PopStyleVar();
+  return changed;
+}
+
+void follow_caret() {
+  if (!ImGui::IsItemActive()) return;
+  // Keep the hidden text field (and so the on-screen keyboard) at the caret's line.
+  const Metrics& m = metrics();
+  ImVec2 r = ImGui::GetItemRectMin();
+  platform::text_input(true, r.x / m.dpr, r.y / m.dpr, ImGui::GetItemRectSize().y / m.dpr);
+}
+}  // namespace
+
+bool input_secret(const char* label, std::string& value) {
+  ImGui::TextUnformatted(visible(label).c_str());
+  bool changed = single_line_field(label, value, nullptr, ImGuiInputTextFlags_Password);
+  std::string masked;
+  for (unsigned char c : value)
+    if ((c & 0xC0) != 0x80) masked += "\u2022";
+  record("textbox", visible(label), masked);
+  follow_caret();
+  return changed;
+}
+
 bool input_text(const char* label, std::string& value, bool multiline, const char* hint) {
   const Metrics& m = metrics();
   ImGui::TextUnformatted(visible(label).c_str());
@@ -103,17 +135,10 @@ bool input_text(const char* label, std::string& value, bool multiline, const cha
   if (multiline) {
     changed = ImGui::InputTextMultiline(id.c_str(), &value, ImVec2(-1, std::max(m.touch() * 2.5f, ImGui::GetTextLineHeight() * 4)));
   } else {
-    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding,
-                        ImVec2(ImGui::GetStyle().FramePadding.x, std::max(ImGui::GetStyle().FramePadding.y, (m.touch() - ImGui::GetTextLineHeight()) / 2)));
-    changed = hint ? ImGui::InputTextWithHint(id.c_str(), hint, &value) : ImGui::InputText(id.c_str(), &value);
-    ImGui::PopStyleVar();
+    changed = single_line_field(label, value, hint, 0);
   }
   record("textbox", visible(label), value);
-  if (ImGui::IsItemActive()) {
-    // Keep the hidden text field (and so the on-screen keyboard) at the caret's line.
-    ImVec2 r = ImGui::GetItemRectMin();
-    platform::text_input(true, r.x / m.dpr, r.y / m.dpr, ImGui::GetItemRectSize().y / m.dpr);
-  }
+  follow_caret();
   return changed;
 }
 
@@ -127,11 +152,11 @@ bool checkbox(const char* label, bool& value) {
   return changed;
 }
 
-bool choice(const char* label, int& index, const std::vector<std::string>& options) {
+bool choice(const char* label, int& index, const std::vector<std::string>& options, float width) {
   const Metrics& m = metrics();
-  ImGui::TextUnformatted(visible(label).c_str());
+  if (!visible(label).empty()) ImGui::TextUnformatted(visible(label).c_str());
   std::string id = std::string("##choice_") + label;
-  ImGui::SetNextItemWidth(-1);
+  ImGui::SetNextItemWidth(width > 0 ? width : -1);
   float pad = std::max(ImGui::GetStyle().FramePadding.y, (m.touch() - ImGui::GetTextLineHeight()) / 2);
   ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, pad));
   bool changed = false;
@@ -148,8 +173,34 @@ bool choice(const char* label, int& index, const std::vector<std::string>& optio
     ImGui::EndCombo();
   }
   ImGui::PopStyleVar();
-  record("combobox", visible(label), index >= 0 && index < static_cast<int>(options.size()) ? options[index] : "");
+  // A caption-less choice ("##stage filter") is still named for screen readers and tests.
+  std::string name = visible(label).empty() ? std::string(label).substr(2) : visible(label);
+  record("combobox", name, index >= 0 && index < static_cast<int>(options.size()) ? options[index] : "");
   return changed;
+}
+
+void same_line_if_fits(float next_width) {
+  float spacing = ImGui::GetStyle().ItemSpacing.x;
+  float right = ImGui::GetItemRectMax().x + spacing + next_width;
+  float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  if (right <= limit) ImGui::SameLine();
+}
+
+float checkbox_width(const char* label) {
+  const Metrics& m = metrics();
+  float box = std::max(m.touch(), ImGui::GetTextLineHeight());
+  return box + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+}
+
+std::string fit_text(const std::string& t, float max_width) {
+  if (ImGui::CalcTextSize(t.c_str()).x <= max_width) return t;
+  const char* ellipsis = "…";
+  float room = std::max(0.0f, max_width - ImGui::CalcTextSize(ellipsis).x);
+  // CalcTextSizeA stops at the last whole character that fits within `room`.
+  const char* stop = nullptr;
+  ImGui::GetFont()->CalcTextSizeA(ImGui::GetFontSize(), room, 0.0f, t.data(), t.data() + t.size(), &stop);
+  std::size_t cut = stop ? static_cast<std::size_t>(stop - t.data()) : 0;
+  return t.substr(0, cut) + ellipsis;
 }
 
 void heading(const std::string& t) {

@@ -30,8 +30,20 @@ void end_mirror();            // publishes the frame's list if it changed
 bool button(const char* label, bool primary = false, float width = 0.0f);
 bool danger_button(const char* label, float width = 0.0f);
 bool input_text(const char* label, std::string& value, bool multiline = false, const char* hint = nullptr);
+// A PIN or password: drawn masked, and the mirror carries one "•" per character so screen
+// readers and tests can tell how much was typed without the secret leaving the canvas.
+bool input_secret(const char* label, std::string& value);
 bool checkbox(const char* label, bool& value);
-bool choice(const char* label, int& index, const std::vector<std::string>& options);
+// A drop-down list. A label of only "##id" draws no caption (for compact filter rows);
+// `width` 0 fills the line.
+bool choice(const char* label, int& index, const std::vector<std::string>& options, float width = 0.0f);
+// Puts the next item on the current line only if `next_width` (device px) still fits, so
+// rows of controls wrap on a phone instead of running past the edge.
+void same_line_if_fits(float next_width);
+// Width of a checkbox with its label, and of a compact choice showing `text`.
+float checkbox_width(const char* label);
+// `text` shortened with an ellipsis to fit `max_width` device pixels.
+std::string fit_text(const std::string& text, float max_width);
 void heading(const std::string& text);
 void text(const std::string& text);          // wrapped body text
 void muted(const std::string& text);         // secondary text

@@ -1,8 +1,9 @@
 // tests/web/seed.mjs — helpers for the browser tests that need a profile which already
 // holds records: build a Parley SQLite file with the real CLI (identity set, then
 // `challenge open` and friends with --at dates), and put it into the app origin's
-// IndexedDB exactly as wasm/pre.js keeps it (db 'parley', store 'files', key 'parley.db',
-// {bytes, generation, savedAt}; localStorage 'parley.saved-on-this-device'), before the
+// IndexedDB in the first storage format wasm/pre.js reads (db 'parley', store 'files', key
+// 'parley.db', {bytes, generation, savedAt}; its first save rewrites it as chunks; with
+// localStorage 'parley.saved-on-this-device'), before the
 // app starts. Also: a faster text entry than harness.type, reading the mirror, and killing
 // a browser abruptly (SIGKILL of its process group) to test durability.
 import { execFileSync, execFile } from 'node:child_process';
@@ -11,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { SERVE_BIN, OUTPUT, ready, find, reveal, mirror, settled } from './harness.mjs';
+import { SERVE_BIN, OUTPUT, ready, find, reveal, mirror } from './harness.mjs';
 
 // The CLI of the same build as the server: build/<preset>/tools/serve/parley-serve sits
 // under build/<preset>/, next to build/<preset>/parley. PARLEY_CLI_BIN overrides.
@@ -38,10 +39,15 @@ const run = promisify(execFile);
 // build a large database while a browser starts.
 export async function cli(db, args) {
   if (!existsSync(CLI_BIN)) throw new Error(`parley CLI missing: ${CLI_BIN} (build it, or set PARLEY_CLI_BIN)`);
-  try {
-    return (await run(CLI_BIN, ['--db', db, ...args], { encoding: 'utf8' })).stdout;
-  } catch (e) {
-    throw new Error(`parley ${args.slice(0, 2).join(' ')} failed: ${e.stderr || e.message}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await run(CLI_BIN, ['--db', db, ...args], { encoding: 'utf8' })).stdout;
+    } catch (e) {
+      // Another writer held the lock past the store's 2 s wait (a loaded machine): a
+      // failed command writes nothing, so it is safe to run again.
+      if (attempt < 4 && /locked|busy/i.test(e.stderr || '')) continue;
+      throw new Error(`parley ${args.slice(0, 2).join(' ')} failed: ${e.stderr || e.message}`);
+    }
   }
 }
 
@@ -68,21 +74,28 @@ export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, ric
   try {
     await cli(db, ['identity', 'set', '--name', IDENTITY.name, '--agency', IDENTITY.agency, '--job-title', IDENTITY.jobTitle,
       '--role', IDENTITY.role]);
-    const ids = [];
-    for (let i = 0; i < challenges; i++) {
-      const isRich = rich && i === richIndex;
-      const hoursAgo = isRich ? 120 : challenges === 1 ? 2 : Math.round(spreadHours * (1 - i / (challenges - 1))) + 1;
-      const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
-        '--subject-name', subject && i === 0 ? subject : subjectName(i), '--subject-kind', i % 3 === 0 ? 'child' : 'adult',
-        '--challenger-name', IDENTITY.name, '--challenger-job-title', IDENTITY.jobTitle, '--challenger-agency', IDENTITY.agency,
-        '--challenged-agency', AGENCIES[i % AGENCIES.length], '--challenged-name', 'Jo Sample',
-        '--category', CATEGORIES[i % CATEGORIES.length], '--risk', isRich ? 'at-risk' : 'standard',
-        '--summary', `Synthetic test challenge ${i + 1}: the referral was closed without contact`,
-        '--at', atHoursAgo(hoursAgo)]);
-      const m = /Opened (\S+)/.exec(out);
-      if (!m) throw new Error(`challenge open printed: ${out}`);
-      ids.push(m[1]);
-    }
+    // Four CLI processes at a time: each command is one short IMMEDIATE transaction (the
+    // store waits up to 2 s for the lock), so only the order of device_seq differs from
+    // running them one by one.
+    const ids = new Array(challenges);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < challenges; i = next++) {
+        const isRich = rich && i === richIndex;
+        const hoursAgo = isRich ? 120 : challenges === 1 ? 2 : Math.round(spreadHours * (1 - i / (challenges - 1))) + 1;
+        const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
+          '--subject-name', subject && i === 0 ? subject : subjectName(i), '--subject-kind', i % 3 === 0 ? 'child' : 'adult',
+          '--challenger-name', IDENTITY.name, '--challenger-job-title', IDENTITY.jobTitle, '--challenger-agency', IDENTITY.agency,
+          '--challenged-agency', AGENCIES[i % AGENCIES.length], '--challenged-name', 'Jo Sample',
+          '--category', CATEGORIES[i % CATEGORIES.length], '--risk', isRich ? 'at-risk' : 'standard',
+          '--summary', `Synthetic test challenge ${i + 1}: the referral was closed without contact`,
+          '--at', atHoursAgo(hoursAgo)]);
+        const m = /Opened (\S+)/.exec(out);
+        if (!m) throw new Error(`challenge open printed: ${out}`);
+        ids[i] = m[1];
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, challenges) }, worker));
     if (rich && ids.length) {
       const id = ids[richIndex];
       await cli(db, ['challenge', 'record-discussion', id, '--with', 'Jo Sample|Police Constable|Northshire Police',
@@ -143,6 +156,19 @@ export async function seedProfile(page, url, bytes, { open = true } = {}) {
   }
 }
 
+// Empties the origin's Parley storage (IndexedDB database and localStorage), so a reused
+// profile (whose service worker and caches stay warm) opens as a first run.
+export async function resetOrigin(page, url) {
+  await page.goto(url + 'api/health');
+  await page.evaluate(() => new Promise((res, rej) => {
+    localStorage.clear();
+    const req = indexedDB.deleteDatabase('parley');
+    req.onsuccess = () => res();
+    req.onerror = () => rej(req.error);
+    req.onblocked = () => rej(new Error('the parley IndexedDB database is still open'));
+  }));
+}
+
 // Removes the stored database but leaves the "saved on this device" flag: what a browser
 // that evicted the origin's IndexedDB (and not its localStorage) leaves behind.
 export async function deleteStoredDatabase(page, url) {
@@ -156,7 +182,8 @@ export async function deleteStoredDatabase(page, url) {
     });
     await new Promise((res, rej) => {
       const tx = db.transaction('files', 'readwrite');
-      tx.objectStore('files').delete('parley.db');
+      // Every record of the database (manifest, chunks, or the first format's one record).
+      tx.objectStore('files').delete(IDBKeyRange.bound('parley.db', 'parley.db\uffff'));
       tx.oncomplete = res;
       tx.onerror = () => rej(tx.error);
     });
@@ -182,7 +209,7 @@ export async function enter(page, label, text) {
   await page.keyboard.insertText(text);
   await page.waitForFunction(([l, t]) => {
     const m = globalThis.parleyMirror;
-    return m && m.items.some((i) => i.role === 'textbox' && i.label === l && i.value === t);
+    return m && m.items.some((i) => i.role === 'textbox' && i.label === l && (i.value === t || i.value === '\u2022'.repeat([...t].length)));
   }, [label, text], { timeout: 5000 });
 }
 
@@ -254,4 +281,3 @@ export async function crash(context, pid) {
   await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
 }
 
-export { find, settled, mirror };
