@@ -10,6 +10,7 @@
 //
 // Rendering happens only when something changed (input, a save finishing, a timer once a
 // minute for deadlines) plus a few frames after, not 60 times a second (item 13).
+#include <sqlite3.h>
 #include <emscripten.h>
 #include <emscripten/html5.h>
 #include <GLES3/gl3.h>
@@ -72,6 +73,11 @@ bool create_context() {
   attrs.alpha = false;
   attrs.antialias = false;
   attrs.premultipliedAlpha = false;
+  // Dear ImGui draws flat 2D triangles: no depth or stencil buffer, and none of WebGL 2's
+  // extensions (enabling them all by default cost tens of ms at start-up).
+  attrs.depth = false;
+  attrs.stencil = false;
+  attrs.enableExtensionsByDefault = false;
   g.gl = emscripten_webgl_create_context("#canvas", &attrs);
   if (g.gl <= 0) return false;
   emscripten_webgl_make_context_current(g.gl);
@@ -334,6 +340,11 @@ int main() {
   try {
     g.app = std::make_unique<ui::App>("/data/parley.db", *g.clock, *g.ids);
     ui::g_web_app = g.app.get();
+    // In the browser the file lives in memory and the durable copy is the one pre.js
+    // writes to IndexedDB after each commit, so an on-"disk" rollback journal and syncs
+    // only cost time: keep the journal in memory (rollback still works) and skip syncs.
+    sqlite3_exec(g.app->store().handle(), "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF", nullptr, nullptr,
+                 nullptr);
     if (!problem.empty()) g.app->screen = ui::Screen::StorageProblem;
   } catch (const std::exception& e) {
     // Unreadable stored database: say so, never start empty over it (item 5).

@@ -31,26 +31,92 @@
     });
   }
 
+  // The database is stored in IndexedDB as fixed-size chunks plus a manifest, and a save
+  // writes only the chunks SQLite changed since the last durable save (found by watching
+  // FS.write on the database file). Whole-file copies made a save cost grow with the
+  // number of challenges (docs/performance.md, section 4). The chunks and the manifest of
+  // one save go in one IndexedDB transaction, so a reader sees the old or the new file,
+  // never a mixture. Keys: 'parley.db#m' (manifest), 'parley.db#c000000', ... (chunks).
+  // The first format, one record {bytes, generation} at 'parley.db', is still read and is
+  // removed by the first save after it.
+  var CHUNK = 32768;
+  var MANIFEST = IDB_KEY + '#m';
+  var CHUNK_LOW = IDB_KEY + '#c', CHUNK_HIGH = IDB_KEY + '#d';
+  function chunkKey(i) { return CHUNK_LOW + ('000000' + i).slice(-6); }
+  var dirty = {};            // chunk index -> true, changed since the last durable save
+  var allDirty = true;       // the stored copy is missing, legacy or of another chunk size
+  var legacyStored = false;
+
+  function markDirty(position, length) {
+    if (allDirty || length <= 0) return;
+    for (var i = Math.floor(position / CHUNK); i <= Math.floor((position + length - 1) / CHUNK); i++) dirty[i] = true;
+  }
+
+  function watchWrites() {
+    var write = FS.write;
+    FS.write = function (stream, buffer, offset, length, position) {
+      var at = typeof position === 'number' ? position : stream.position;
+      var n = write.apply(this, arguments);
+      if (stream.path === DB_PATH) markDirty(at, n);
+      return n;
+    };
+  }
+
   function readStored() {
     return new Promise(function (resolve, reject) {
       var tx = idb.transaction(IDB_STORE, 'readonly');
-      var req = tx.objectStore(IDB_STORE).get(IDB_KEY);
-      req.onsuccess = function () { resolve(req.result || null); };
-      req.onerror = function () { reject(req.error); };
+      var store = tx.objectStore(IDB_STORE);
+      var out = { manifest: null, legacy: null, keys: [], chunks: [] };
+      store.get(MANIFEST).onsuccess = function (e) { out.manifest = e.target.result || null; };
+      store.get(IDB_KEY).onsuccess = function (e) { out.legacy = e.target.result || null; };
+      var range = IDBKeyRange.bound(CHUNK_LOW, CHUNK_HIGH, false, true);
+      store.getAllKeys(range).onsuccess = function (e) { out.keys = e.target.result; };
+      store.getAll(range).onsuccess = function (e) { out.chunks = e.target.result; };
+      tx.oncomplete = function () { resolve(assemble(out)); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
     });
+  }
+
+  // Returns {bytes, generation} or null when nothing is stored; throws when the stored
+  // copy is incomplete (never start from part of a database).
+  function assemble(out) {
+    if (out.manifest) {
+      var m = out.manifest, bytes = new Uint8Array(m.size), count = Math.ceil(m.size / m.chunk);
+      var seen = 0;
+      for (var k = 0; k < out.keys.length; k++) {
+        var i = parseInt(out.keys[k].slice(CHUNK_LOW.length), 10);
+        if (i >= count) continue;
+        var part = new Uint8Array(out.chunks[k]);
+        bytes.set(part.subarray(0, Math.min(part.length, m.size - i * m.chunk)), i * m.chunk);
+        seen++;
+      }
+      if (seen !== count) throw new Error('part of the stored database is missing (' + seen + ' of ' + count + ' pieces)');
+      legacyStored = !!out.legacy;
+      allDirty = m.chunk !== CHUNK || legacyStored;
+      return { bytes: bytes, generation: m.generation || 0 };
+    }
+    if (out.legacy && out.legacy.bytes) {
+      legacyStored = true;
+      return { bytes: new Uint8Array(out.legacy.bytes), generation: out.legacy.generation || 0 };
+    }
+    return null;
   }
 
   Module.preRun = Module.preRun || [];
   Module.preRun.push(function () {
     addRunDependency('parley-storage');
     FS.mkdir('/data');
+    watchWrites();
     openIdb().then(function (db) {
       idb = db;
       return readStored();
     }).then(function (record) {
-      if (record && record.bytes) {
-        FS.writeFile(DB_PATH, new Uint8Array(record.bytes));
-        globalThis.parleyStoredGeneration = record.generation || 0;
+      if (record) {
+        FS.writeFile(DB_PATH, record.bytes);
+        // What was just loaded is what is stored: only later writes need saving.
+        if (!legacyStored && allDirty === false) dirty = {};
+        else allDirty = true;
+        globalThis.parleyStoredGeneration = record.generation;
       } else if (localStorage.getItem(SAVED_FLAG)) {
         // Never silently start empty over records that were here (item 5).
         env.storageProblem = 'The records saved on this device are missing: the browser may have cleared its storage.';
@@ -66,13 +132,24 @@
 
   function writeNow(generation) {
     inFlight = true;
-    var bytes;
+    var contents, size;
     try {
-      bytes = FS.readFile(DB_PATH);
+      var node = FS.lookupPath(DB_PATH).node;
+      size = node.usedBytes;
+      contents = node.contents;
+      if (!(contents instanceof Uint8Array)) contents = FS.readFile(DB_PATH);
     } catch (e) {
       finish(generation, false, 'could not read the database: ' + e.message);
       return;
     }
+    // Take this save's dirty set now: writes made while it is in flight belong to the next.
+    var count = Math.ceil(size / CHUNK), indices = [];
+    var wroteAll = allDirty;
+    if (allDirty) for (var i = 0; i < count; i++) indices.push(i);
+    else for (var key in dirty) if (+key < count) indices.push(+key);
+    var taken = dirty;
+    dirty = {};
+    allDirty = false;
     var tx;
     try {
       // 'strict': the write has reached the disk when 'complete' fires, not just the OS cache.
@@ -80,14 +157,30 @@
     } catch (e) {
       tx = idb.transaction(IDB_STORE, 'readwrite');
     }
-    tx.objectStore(IDB_STORE).put({ bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-                                    generation: generation, savedAt: Date.now() }, IDB_KEY);
+    var store = tx.objectStore(IDB_STORE);
+    for (var j = 0; j < indices.length; j++) {
+      var start = indices[j] * CHUNK;
+      // slice() copies just this chunk; IndexedDB keeps its own copy of what it is given.
+      store.put(contents.slice(start, Math.min(start + CHUNK, size)).buffer, chunkKey(indices[j]));
+    }
+    // Chunks past the end (a smaller file, or another chunk size before): gone.
+    store.delete(IDBKeyRange.bound(chunkKey(count), CHUNK_HIGH, false, true));
+    var hadLegacy = legacyStored;
+    if (hadLegacy) store.delete(IDB_KEY);
+    store.put({ size: size, chunk: CHUNK, generation: generation, savedAt: Date.now() }, MANIFEST);
     tx.oncomplete = function () {
+      if (hadLegacy) legacyStored = false;
       try { localStorage.setItem(SAVED_FLAG, '1'); } catch (e) {}
       askPersistence();
       finish(generation, true, '');
     };
+    var failed = false;
     tx.onabort = tx.onerror = function () {
+      if (failed) return;   // 'error' is followed by 'abort': report once
+      failed = true;
+      // Not stored: what this save took must go with the next one.
+      if (wroteAll) allDirty = true;
+      for (var k in taken) dirty[k] = true;
       finish(generation, false, tx.error ? tx.error.message : 'the browser refused the write');
     };
   }
