@@ -66,6 +66,19 @@ const char* const kMigrations[] = {
       reason TEXT NOT NULL,
       payload TEXT NOT NULL);
     )SQL",
+    // 4: the outbox keyed by upload order (the event's local_seq, so a batch is a range
+    // scan, oldest first) and carrying the event's `at`, indexed, so the status bar's
+    // count and "oldest pending" every frame do not join the event log.
+    R"SQL(
+    CREATE TABLE outbox_v4(
+      local_seq INTEGER PRIMARY KEY,
+      event_id TEXT NOT NULL UNIQUE REFERENCES events(id),
+      at INTEGER NOT NULL);
+    INSERT INTO outbox_v4 SELECT e.local_seq, e.id, e.at FROM outbox o JOIN events e ON e.id = o.event_id;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    CREATE INDEX outbox_by_at ON outbox(at);
+    )SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVersion);
 
@@ -100,6 +113,10 @@ class Stmt {
   }
   std::int64_t integer(int c) { return sqlite3_column_int64(s_, c); }
   bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
 
  private:
   sqlite3* db_;
@@ -199,14 +216,21 @@ void Store::migrate(int max_version) {
 
 void Store::transaction(const std::function<void()>& body) {
   if (depth_ > 0) {
+    // A nested body that throws is undone on its own (a savepoint), so a caller that
+    // catches the error inside its transaction — the sync engine quarantining one bad
+    // bundle of a page — keeps nothing half-written of it.
+    std::string name = "nested" + std::to_string(depth_);
+    exec(("SAVEPOINT " + name).c_str());
     ++depth_;
     try {
       body();
     } catch (...) {
       --depth_;
+      sqlite3_exec(db_, ("ROLLBACK TO " + name + "; RELEASE " + name).c_str(), nullptr, nullptr, nullptr);
       throw;
     }
     --depth_;
+    exec(("RELEASE " + name).c_str());
     return;
   }
   exec("BEGIN IMMEDIATE");
@@ -292,8 +316,8 @@ void Store::insert_event(const Event& e, bool local) {
   s.bind(6, e.at).bind(7, e.hash).bind(8, to_json(e).dump());
   s.step();
   if (local) {
-    Stmt o(db_, "INSERT INTO outbox(event_id) VALUES(?)");
-    o.bind(1, e.id).step();
+    Stmt o(db_, "INSERT INTO outbox(local_seq, event_id, at) VALUES(last_insert_rowid(), ?, ?)");
+    o.bind(1, e.id).bind(2, e.at).step();
   }
 }
 
@@ -389,9 +413,49 @@ std::int64_t Store::outbox_count() {
 }
 
 std::optional<std::int64_t> Store::outbox_oldest() {
-  Stmt s(db_, "SELECT min(e.at) FROM outbox o JOIN events e ON e.id = o.event_id");
+  Stmt s(db_, "SELECT min(at) FROM outbox");   // answered from the outbox_by_at index
   if (!s.step() || s.is_null(0)) return std::nullopt;
   return s.integer(0);
+}
+
+std::vector<OutboxEntry> Store::outbox_batch(std::int64_t after, std::size_t limit) {
+  Stmt s(db_, "SELECT o.local_seq, e.challenge, e.json FROM outbox o JOIN events e ON e.local_seq = o.local_seq "
+              "WHERE o.local_seq > ? ORDER BY o.local_seq LIMIT ?");
+  s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEntry> out;
+  while (s.step()) {
+    OutboxEntry entry;
+    entry.position = s.integer(0);
+    entry.challenge = s.text(1);
+    entry.json = s.text(2);
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::size_t Store::acknowledge(const std::vector<std::string>& ids) {
+  std::size_t removed = 0;
+  transaction([&] {
+    Stmt s(db_, "DELETE FROM outbox WHERE event_id = ?");
+    for (const auto& id : ids) {
+      s.bind(1, id);
+      s.step();
+      removed += static_cast<std::size_t>(sqlite3_changes(db_));
+      s.reset();
+    }
+  });
+  return removed;
+}
+
+std::size_t Store::requeue_all_local() {
+  std::size_t added = 0;
+  transaction([&] {
+    Stmt s(db_, "INSERT OR IGNORE INTO outbox(local_seq, event_id, at) SELECT local_seq, id, at FROM events "
+                "WHERE device = (SELECT value FROM meta WHERE key = 'device_id')");
+    s.step();
+    added = static_cast<std::size_t>(sqlite3_changes(db_));
+  });
+  return added;
 }
 
 std::int64_t Store::event_count() {

@@ -38,6 +38,14 @@ struct ChallengeRow {
   int event_count = 0;
 };
 
+// One unacknowledged event in the outbox: its place in upload order and its stored JSON
+// (exactly as hashed and as sent; the sync engine does not re-serialise it).
+struct OutboxEntry {
+  std::int64_t position = 0;
+  std::string challenge;
+  std::string json;
+};
+
 struct StoreOptions {
   bool create = true;          // create the file when missing
   std::string vfs;             // SQLite VFS name; empty = default (tests use "parley-fault")
@@ -46,7 +54,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  static constexpr int kLatestVersion = 3;
+  static constexpr int kLatestVersion = 4;
 
   // Opens (and migrates) the database at `path`. Throws StoreError with a message saying
   // what to do: not a Parley database, newer than this Parley, locked by another
@@ -60,10 +68,12 @@ class Store {
   const std::string& path() const { return path_; }
 
   // Runs `body` in one IMMEDIATE transaction; commits if it returns, rolls back and
-  // rethrows if it throws. Nested calls join the outer transaction.
+  // rethrows if it throws. Nested calls join the outer transaction; a nested body that
+  // throws is rolled back alone (a savepoint) before the error reaches the caller.
   void transaction(const std::function<void()>& body);
 
-  // Meta values (device id, sequence, clock).
+  // Meta values (device id, sequence, clock; the sync engine keeps its state here under
+  // "sync_*" keys — see sync/client.h).
   std::string device_id();
   std::int64_t next_device_seq();           // call inside a transaction
   Hlc last_hlc();
@@ -86,8 +96,19 @@ class Store {
   std::optional<ChallengeRow> challenge(const std::string& id);
   std::vector<ChallengeRow> challenges();  // ordered: expedited first, then deadline, then opened
 
+  // The outbox: events written on this device that the server has not acknowledged.
+  // outbox_count and outbox_oldest are cheap (the status bar asks every frame).
   std::int64_t outbox_count();
   std::optional<std::int64_t> outbox_oldest();   // earliest `at` of an unacknowledged event
+  // Up to `limit` unacknowledged events after `position` (0: from the start), oldest
+  // first. Read-only.
+  std::vector<OutboxEntry> outbox_batch(std::int64_t after, std::size_t limit);
+  // Removes the listed events from the outbox (ids not in it are ignored) in one
+  // transaction; returns how many were removed.
+  std::size_t acknowledge(const std::vector<std::string>& ids);
+  // Puts every event written on this device back in the outbox (after the server lost
+  // data: a new epoch). Returns how many were added back.
+  std::size_t requeue_all_local();
   std::int64_t event_count();
   void quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms);
   std::int64_t quarantine_count();

@@ -23,6 +23,21 @@ std::string to_text(const Bundle& b) {
   return j.dump(2) + "\n";
 }
 
+std::string compact_bundle_text(const std::string& board, const std::string& procedure, const std::string& challenge,
+                                const std::vector<const std::string*>& event_json) {
+  Json head = {{"format", "parley-bundle"}, {"version", kBundleVersion}, {"board", board},
+               {"procedure", procedure},    {"challenge", challenge}};
+  std::string text = head.dump();
+  text.pop_back();   // the closing brace: the events follow
+  text += ",\"events\":[";
+  for (std::size_t i = 0; i < event_json.size(); ++i) {
+    if (i) text += ',';
+    text += *event_json[i];
+  }
+  text += "]}";
+  return text;
+}
+
 Bundle parse_bundle(std::string_view text) {
   Json j;
   try {
@@ -30,6 +45,10 @@ Bundle parse_bundle(std::string_view text) {
   } catch (const Json::parse_error& e) {
     throw CommandError(std::string("the bundle is not valid JSON (") + e.what() + "); check the file is a Parley bundle");
   }
+  return bundle_from_json(j);
+}
+
+Bundle bundle_from_json(const Json& j) {
   if (!j.is_object() || j.value("format", "") != "parley-bundle")
     throw CommandError("format: not a Parley bundle (expected \"format\": \"parley-bundle\")");
   if (!j.contains("version") || !j["version"].is_number_integer())

@@ -30,6 +30,13 @@ std::string to_text(const Bundle& b);   // pretty JSON with a trailing newline
 // formed, belonging to the bundle's challenge, and matching its hash. Throws
 // CommandError naming what is wrong ("events[4].hash: ...").
 Bundle parse_bundle(std::string_view text);
+// The same checks for a bundle already parsed as JSON (one element of a pull page).
+Bundle bundle_from_json(const Json& j);
+
+// Compact bundle text from events already serialised as the store keeps them (each
+// element is one event's JSON), so a push does not decode and re-encode every event.
+std::string compact_bundle_text(const std::string& board, const std::string& procedure, const std::string& challenge,
+                                const std::vector<const std::string*>& event_json);
 
 struct ImportResult {
   std::string challenge;

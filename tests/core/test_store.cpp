@@ -45,6 +45,9 @@ void make_old_database(const std::string& path, int version, const std::vector<E
     sqlite3_bind_text(s, 8, json.c_str(), -1, SQLITE_TRANSIENT);
     REQUIRE(sqlite3_step(s) == SQLITE_DONE);
     sqlite3_finalize(s);
+    // Version 3 kept this device's unacknowledged events in outbox(event_id).
+    if (version == 3 && e.device == own_device)
+      REQUIRE(exec(db, "INSERT INTO outbox(event_id) VALUES('" + e.id + "')") == SQLITE_OK);
   }
   sqlite3_close(db);
 }
@@ -86,13 +89,72 @@ TEST_CASE("every earlier version upgrades to the latest and keeps every event", 
     CHECK(row->event_count == 3);
     CHECK(row->deadline.has_value());
     CHECK_FALSE(store.projections_stale());
-    // Events this device wrote before the outbox existed are queued for upload.
+    // Events this device wrote before the outbox existed (or queued in the version 3
+    // outbox) are queued for upload, oldest first.
     CHECK(store.outbox_count() == 3);
+    CHECK(store.outbox_oldest() == events.front().at);
+    auto batch = store.outbox_batch(0, 10);
+    REQUIRE(batch.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(event_from_json(Json::parse(batch[i].json)).id == events[i].id);
     // And the upgraded database keeps working.
     engine.record(id, EventKind::Comment, {{"text", "after the upgrade"}}, kA, at("2026-01-07T09:00"));
     CHECK(store.event_count() == 4);
     CHECK(store.outbox_count() == 4);
   }
+}
+
+TEST_CASE("the outbox: batches oldest first, acknowledgements, requeue, merged events stay out", "[store][outbox]") {
+  Device a("store-outbox-a", 31, at("2026-01-05T09:00"));
+  std::string id = a.engine.open(open_body("shropshire-sscp"), kA, at("2026-01-05T09:00"));
+  a.clock.set(at("2026-01-06T12:00"));
+  for (int i = 0; i < 4; ++i)
+    a.engine.record(id, EventKind::Comment, {{"text", "note " + std::to_string(i)}}, kA, at("2026-01-06T09:00") + i);
+  const std::vector<Event> written = a.store.challenge_events(id);
+  REQUIRE(written.size() == 5);
+  CHECK(a.store.outbox_count() == 5);
+  CHECK(a.store.outbox_oldest() == at("2026-01-05T09:00"));
+
+  // Batches page by position, oldest first.
+  auto first = a.store.outbox_batch(0, 2);
+  REQUIRE(first.size() == 2);
+  auto rest = a.store.outbox_batch(first.back().position, 10);
+  REQUIRE(rest.size() == 3);
+  CHECK(first[0].position < first[1].position);
+  CHECK(event_from_json(Json::parse(rest[2].json)).id == written[4].id);
+
+  // Acknowledging removes only the listed ids; unknown and repeated ids are harmless.
+  CHECK(a.store.acknowledge({written[0].id, written[1].id, "0123456789abcdef0123456789abcdef"}) == 2);
+  CHECK(a.store.acknowledge({written[0].id}) == 0);
+  CHECK(a.store.outbox_count() == 3);
+  CHECK(a.store.outbox_oldest() == at("2026-01-06T09:00") + 1);
+
+  // Events merged from elsewhere never enter this device's outbox...
+  Device b("store-outbox-b", 32, at("2026-01-06T12:00"));
+  b.pull(a, id);
+  b.engine.record(id, EventKind::Comment, {{"text", "from b"}}, kA, at("2026-01-06T11:00"));
+  a.engine.merge(b.store.challenge_events(id));
+  CHECK(a.store.event_count() == 6);
+  CHECK(a.store.outbox_count() == 3);
+  // ...and a requeue puts back only this device's own events.
+  CHECK(a.store.requeue_all_local() == 2);
+  CHECK(a.store.outbox_count() == 5);
+  CHECK(a.store.requeue_all_local() == 0);
+  CHECK(b.store.outbox_count() == 1);
+}
+
+TEST_CASE("a nested transaction that throws is undone alone", "[store]") {
+  Device d("store-nested", 33, at("2026-01-05T09:00"));
+  d.store.transaction([&] {
+    d.store.set_meta("kept", "1");
+    CHECK_THROWS(d.store.transaction([&] {
+      d.store.set_meta("undone", "1");
+      throw StoreError("no");
+    }));
+    d.store.set_meta("kept too", "1");
+  });
+  CHECK(d.store.meta("kept") == "1");
+  CHECK(d.store.meta("kept too") == "1");
+  CHECK_FALSE(d.store.meta("undone"));
 }
 
 TEST_CASE("events cannot be updated or deleted", "[store]") {

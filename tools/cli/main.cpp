@@ -5,6 +5,7 @@
 // Errors: one line on stderr saying what to fix, exit status 2 for a usage mistake and 1
 // for anything else; a failed command writes nothing (a database file it had to create is
 // removed again).
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,8 @@
 
 #include "core/engine.h"
 #include "sync/bundle.h"
+#include "sync/client.h"
+#include "sync/client_native.h"
 #include "tools/cli/args.h"
 
 using namespace parley;
@@ -65,6 +68,11 @@ Challenges (all take --db FILE; recording commands take --at TIME and --as NAME
   parley --db FILE challenge list [--as-of TIME]
   parley --db FILE export ID [--out FILE]
   parley --db FILE import FILE
+
+Sync with the office server
+  parley --db FILE login --server URL --user NAME [--password P | --password-stdin] [--device-name N]
+  parley --db FILE sync [--server URL]
+  parley --db FILE sync status
 
 Global: --json (machine-readable output), --procedures DIR (a Board's own procedure
 files; same id replaces the shipped one), --now TIME (or PARLEY_NOW: the clock).
@@ -723,6 +731,104 @@ int cmd_import(Context& c) {
   return 0;
 }
 
+// ---- sync ---------------------------------------------------------------------------
+
+constexpr std::chrono::milliseconds kHttpTimeout{30'000};
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string when(std::optional<std::int64_t> ms) {
+  if (!ms) return "never";
+  return format_utc(*ms);
+}
+
+Json status_json(SyncEngine& sync, const SyncStatus& s) {
+  Json j = {{"server", sync.server()}, {"state", to_string(s.state)}, {"pending", s.pending}};
+  j["oldest_pending"] = s.oldest_pending ? Json(*s.oldest_pending) : Json();
+  j["last_ok"] = s.last_ok ? Json(*s.last_ok) : Json();
+  j["last_error"] = s.last_error;
+  return j;
+}
+
+void print_status(SyncEngine& sync, const SyncStatus& s) {
+  std::printf("Server: %s\nState: %s\nOnly on this device: %lld event(s)%s\nLast synced: %s\n",
+              sync.server().empty() ? "(none: use 'parley login')" : sync.server().c_str(), to_string(s.state),
+              static_cast<long long>(s.pending),
+              s.oldest_pending ? (", oldest " + format_utc(*s.oldest_pending)).c_str() : "", when(s.last_ok).c_str());
+  if (!s.last_error.empty()) std::printf("Last error: %s\n", s.last_error.c_str());
+}
+
+int cmd_login(Context& c) {
+  c.args.only("login", {"server", "user", "password", "password-stdin", "device-name"});
+  if (c.args.words.size() != 1) throw UsageError("usage: parley --db FILE login --server URL --user NAME [--password-stdin]");
+  std::string server = c.args.need("server", "the office server's address, e.g. https://parley.example.org");
+  if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
+    throw UsageError("--server: '" + server + "' must start with http:// or https://");
+  std::string user = c.args.need("user", "your username on the server");
+  std::string password;
+  if (c.args.has("password-stdin")) {
+    if (c.args.has("password")) throw UsageError("give --password or --password-stdin, not both");
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+  } else {
+    password = c.args.need("password", "or --password-stdin to read it from standard input");
+  }
+  std::string device_name = c.args.get("device-name", "Parley command line");
+  Db db = open_db(c, true);
+  SyncEngine sync(*db.engine);
+  Json user_profile = sign_in(sync, server, user, password, device_name, kHttpTimeout);
+  if (c.json) {
+    print_json({{"server", sync.server()}, {"device", db.store->device_id()}, {"user", user_profile}});
+  } else {
+    std::printf("Signed in to %s as %s (%s, %s); this database is device %s\n", sync.server().c_str(),
+                user_profile.value("name", user).c_str(), user_profile.value("job_title", "").c_str(),
+                user_profile.value("agency", "").c_str(), db.store->device_id().c_str());
+  }
+  return 0;
+}
+
+int cmd_sync(Context& c) {
+  bool status_only = c.args.words.size() == 2 && c.args.words[1] == "status";
+  if (c.args.words.size() != 1 && !status_only) throw UsageError("usage: parley --db FILE sync [--server URL] | sync status");
+  c.args.only(status_only ? "sync status" : "sync", status_only ? std::set<std::string>{} : std::set<std::string>{"server"});
+  Db db = open_db(c, false);
+  SyncEngine sync(*db.engine);
+  if (status_only) {
+    SyncStatus s = sync.status();
+    if (c.json) print_json(status_json(sync, s));
+    else print_status(sync, s);
+    return 0;
+  }
+  if (c.args.has("server")) sync.set_server(c.args.get("server"));
+  if (sync.server().empty() || sync.token().empty())
+    throw std::runtime_error("this database is not signed in to a server: run 'parley --db " + db.store->path() +
+                             " login --server URL --user NAME' first");
+  SyncStatus s = run_round(sync, sync.server(), kHttpTimeout, wall_ms);
+  const SyncCounts& n = sync.counts();
+  if (c.json) {
+    Json j = status_json(sync, s);
+    j["pushed"] = n.pushed;
+    j["acked"] = n.acked;
+    j["pulled"] = n.pulled;
+    j["quarantined"] = n.quarantined;
+    print_json(j);
+  } else {
+    std::printf("Pushed %lld, acknowledged %lld, pulled %lld new event(s)%s\n", static_cast<long long>(n.pushed),
+                static_cast<long long>(n.acked), static_cast<long long>(n.pulled),
+                n.quarantined ? (", " + std::to_string(n.quarantined) + " bundle(s) quarantined").c_str() : "");
+    print_status(sync, s);
+  }
+  if (s.state != SyncState::Idle) {
+    std::string why = s.last_error.empty() ? std::string("sync did not finish (") + to_string(s.state) + ")" : s.last_error;
+    if (s.state == SyncState::NeedsSignIn && s.last_error.empty()) why = "sign in again with 'parley login'";
+    std::fprintf(stderr, "parley: %s\n", why.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int run(Context& c) {
   if (c.args.words.empty() || c.args.words[0] == "help") {
     std::fputs(kUsage, stdout);
@@ -737,6 +843,8 @@ int run(Context& c) {
   if (cmd == "challenge") return cmd_challenge(c);
   if (cmd == "export") return cmd_export(c);
   if (cmd == "import") return cmd_import(c);
+  if (cmd == "login") return cmd_login(c);
+  if (cmd == "sync") return cmd_sync(c);
   throw UsageError("unknown command '" + cmd + "' (see 'parley help')");
 }
 
@@ -755,7 +863,7 @@ int main(int argc, char** argv) {
   std::string db_path;
   bool db_existed = true;
   try {
-    c.args = Args::parse(argc, argv, {"json", "copied"});
+    c.args = Args::parse(argc, argv, {"json", "copied", "password-stdin"});
     c.json = c.args.has("json");
     db_path = c.args.get("db");
     db_existed = db_path.empty() || std::filesystem::exists(db_path);
