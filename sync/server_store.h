@@ -1,0 +1,145 @@
+// sync/server_store.h — the office sync server's database: who may sign in, which devices
+// hold tokens, every event ever pushed, and what each audience may pull.
+//
+// Model (docs/sync-protocol.md): the server stores each event once, in arrival order
+// (`server_seq`), as the canonical JSON text it was pushed as, and appends it to the feed
+// of every audience allowed to see it: each agency that is a party to its challenge, and
+// the Board business unit ("#board") once the challenge reaches a stage at which the
+// procedure notifies the Board. When an audience joins a challenge late (party_added, or
+// the Board stage reached) every earlier event is appended to its feed, so it arrives
+// after any cursor that audience already holds. A cursor is a position in one audience's
+// feed; it only grows. Nothing is ever updated or deleted except tokens being revoked.
+//
+// A push is validated completely (shape, limits, hashes, hash chain, the caller's device
+// and name, party membership, (device, seq) reuse) before anything is written; then it is
+// stored in one transaction, so a crash leaves the bundle stored whole or not at all. A
+// refused request leaves one row in `quarantine` (reason code, field, user, device, size;
+// never subject details) so refusals are visible, not silently dropped.
+//
+// This file has no HTTP: every entry point takes the caller (from authenticate()) and the
+// request JSON and returns the response JSON, or throws ApiError{status, code, message,
+// field}, which sync/server_http.cpp turns into the JSON error body. Calls are serialised
+// by one mutex: SQLite has one writer anyway, and a push is one short transaction.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+#include "core/procedure.h"
+
+struct sqlite3;
+
+namespace parley::server {
+
+// Limits (docs/sync-protocol.md "Limits").
+constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxPushEvents = 2000;
+constexpr int kDefaultPullLimit = 1000;
+constexpr int kMaxPullLimit = 5000;
+constexpr int kProtocolVersion = 1;
+
+// A refused request: HTTP status, stable code (clients branch on it), a message that says
+// what to fix, and the field at fault when there is one ("bundles[0].events[3].hash").
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(int status, std::string code, const std::string& message, std::string field = {})
+      : std::runtime_error(message), status(status), code(std::move(code)), field(std::move(field)) {}
+  int status;
+  std::string code, field;
+  Json to_json() const;   // {"error": {"code", "message", "field"?}}
+};
+
+// Who is calling: the signed-in user and the device its token was issued to.
+struct Caller {
+  std::int64_t user_id = 0;
+  std::string username, name, job_title, agency, role;
+  std::string device;
+  std::string token_hash;
+  bool is_board() const { return role == "board"; }
+};
+
+struct UserRow {
+  std::int64_t id = 0;
+  std::string username, name, job_title, agency, role;
+};
+
+struct DeviceRow {
+  std::string device, name, username;
+  std::int64_t first_seen = 0, last_seen = 0;
+  bool revoked = false;
+};
+
+struct QuarantineRow {
+  std::int64_t at = 0, user_id = 0, bytes = 0;
+  std::string device, code, field;
+};
+
+// Checks `text` is valid UTF-8 and parses it as JSON. Throws ApiError 400 bad_utf8 /
+// bad_json naming the byte offset.
+Json parse_request_body(std::string_view text);
+bool valid_utf8(std::string_view text);
+
+class ServerStore {
+ public:
+  // Opens (creating when absent) the database at `path` (WAL, synchronous=FULL). A new
+  // database gets a random epoch. `board` names the Board this server serves.
+  explicit ServerStore(const std::string& path);
+  ~ServerStore();
+  ServerStore(const ServerStore&) = delete;
+  ServerStore& operator=(const ServerStore&) = delete;
+
+  bool was_created() const { return created_; }
+
+  // ---- administration (parley-server admin) ----
+  void add_agency(const std::string& name);
+  std::vector<std::string> agencies();
+  // Throws ApiError 400 bad_request for an unknown agency, role or a duplicate username.
+  std::int64_t add_user(const std::string& username, const std::string& password, const std::string& name,
+                        const std::string& job_title, const std::string& agency, const std::string& role);
+  std::vector<UserRow> users();
+  std::vector<DeviceRow> devices();
+  // Revokes every token of the device and refuses it future sign-ins. False if unknown.
+  bool revoke_device(const std::string& device);
+  // Replaces the epoch (after restoring a backup) and returns the new one.
+  std::string new_epoch();
+  std::string epoch();
+  std::vector<QuarantineRow> quarantine();
+  void set_board(const std::string& name);
+  std::string board();
+
+  // ---- API (docs/sync-protocol.md "Endpoints"); `now` is UTC ms ----
+  Json health();
+  Json login(const Json& request, std::int64_t now);
+  // Resolves "Bearer <token>"'s token; throws ApiError 401 unauthorized.
+  Caller authenticate(std::string_view token, std::int64_t now);
+  Json logout(const Caller& caller);
+  Json push(const Caller& caller, const Json& request, std::size_t request_bytes, std::int64_t now);
+  // `cursor` and `limit` as given in the query string ("" when absent).
+  Json pull(const Caller& caller, std::string_view cursor, std::string_view limit, std::string_view epoch = {});
+  // Pull answers as text: the stored event texts are spliced in without re-parsing.
+  std::string pull_text(const Caller& caller, std::string_view cursor, std::string_view limit,
+                        std::string_view epoch = {});
+  Json me(const Caller& caller);
+  Json procedures();
+  Json aggregates(const Caller& caller);
+
+  // Records a refused request (no subject details: code, field, size, who).
+  void record_refusal(const ApiError& e, const Caller* caller, std::size_t request_bytes, std::int64_t now);
+
+  // Counts, for tests and the admin tool.
+  std::int64_t event_count();
+  std::int64_t feed_count(const std::string& audience);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool created_ = false;
+  std::mutex mutex_;
+};
+
+}  // namespace parley::server

@@ -1,0 +1,122 @@
+// sync/static_files.cpp — see static_files.h.
+#include "sync/static_files.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace fs = std::filesystem;
+
+namespace parley::server {
+namespace {
+
+std::string lower_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+const char* mime_type(const fs::path& p) {
+  static const std::pair<std::string_view, const char*> kTypes[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".wasm", "application/wasm"},
+      {".webmanifest", "application/manifest+json"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".css", "text/css; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".png", "image/png"},
+      {".svg", "image/svg+xml"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".ttf", "font/ttf"},
+  };
+  std::string ext = lower_extension(p);
+  for (const auto& [e, type] : kTypes)
+    if (ext == e) return type;
+  return "application/octet-stream";
+}
+
+// The shell, the worker and the emcc output are revalidated on every fetch; the service
+// worker holds the one consistent version. Images and fonts may be cached for an hour.
+const char* cache_control(const fs::path& p) {
+  std::string ext = lower_extension(p);
+  if (ext == ".png" || ext == ".svg" || ext == ".ico" || ext == ".woff2" || ext == ".ttf") return "public, max-age=3600";
+  return "no-cache";
+}
+
+// Maps a decoded URL path to a file under root. nullopt with status set when refused.
+std::optional<fs::path> resolve(const fs::path& root, const std::string& url_path, int& status) {
+  status = 404;
+  if (url_path.empty() || url_path[0] != '/' || url_path.find('\0') != std::string::npos) {
+    status = 400;
+    return std::nullopt;
+  }
+  fs::path rel;
+  std::string_view rest(url_path);
+  rest.remove_prefix(1);
+  bool dir_request = rest.empty() || rest.back() == '/';
+  while (!rest.empty()) {
+    auto slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (seg == "..") {
+      status = 400;
+      return std::nullopt;
+    }
+    if (seg.empty() && !rest.empty()) return std::nullopt;  // "//"
+    if (seg.empty()) break;                                  // the trailing '/'
+    if (seg[0] == '.') return std::nullopt;                   // dot-files, "."
+    rel /= std::string(seg);
+  }
+  if (dir_request) rel /= "index.html";
+  std::error_code ec;
+  fs::path full = fs::canonical(root / rel, ec);
+  if (ec) return std::nullopt;
+  // Symlinks are followed only while they stay inside the root.
+  auto [r, f] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+  if (r != root.end()) return std::nullopt;
+  if (!fs::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
+}  // namespace
+
+void serve_file(const fs::path& root, const httplib::Request& req, httplib::Response& res) {
+  int status = 404;
+  auto file = resolve(root, req.path, status);
+  if (!file) {
+    res.status = status;
+    res.set_content(status == 400 ? "400 Bad Request\n" : "404 Not Found\n", "text/plain; charset=utf-8");
+    return;
+  }
+  std::error_code ec;
+  auto size = fs::file_size(*file, ec);
+  auto mtime = fs::last_write_time(*file, ec);
+  std::ostringstream tag;
+  tag << '"' << std::hex << size << '-' << mtime.time_since_epoch().count() << '"';
+  res.set_header("ETag", tag.str());
+  res.set_header("Cache-Control", cache_control(*file));
+  if (req.get_header_value("If-None-Match") == tag.str()) {
+    res.status = 304;
+    return;
+  }
+  std::ifstream in(*file, std::ios::binary);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    res.status = 500;
+    res.set_content("500 Internal Server Error\n", "text/plain; charset=utf-8");
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(body), mime_type(*file));
+}
+
+}  // namespace parley::server
