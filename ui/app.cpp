@@ -11,11 +11,8 @@ namespace parley::ui {
 App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
     : store_(std::make_unique<Store>(db_path)), clock_(clock), ids_(ids), procedures_(ProcedureLibrary::builtin()) {
   engine_ = std::make_unique<Engine>(*store_, procedures_, clock_, ids_);
-  if (auto saved = store_->meta("identity")) {
-    Json j = Json::parse(*saved, nullptr, false);
-    if (j.is_object())
-      profile.author = {j.value("name", ""), j.value("job_title", ""), j.value("agency", ""), j.value("role", "")};
-  }
+  sync_ = std::make_unique<SyncEngine>(*engine_);
+  reload_profile();
   if (auto saved = store_->meta("ui_settings")) {
     Json j = Json::parse(*saved, nullptr, false);
     if (j.is_object()) {
@@ -30,6 +27,14 @@ App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
   unlocked = !has_pin();
 }
 
+void App::reload_profile() {
+  if (auto saved = store_->meta("identity")) {
+    Json j = Json::parse(*saved, nullptr, false);
+    if (j.is_object())
+      profile.author = {j.value("name", ""), j.value("job_title", ""), j.value("agency", ""), j.value("role", "")};
+  }
+}
+
 bool App::run(const std::function<void()>& command, const std::string& done_message) {
   try {
     command();
@@ -42,14 +47,85 @@ bool App::run(const std::function<void()>& command, const std::string& done_mess
   save_state_ = SaveState::Saving;
   set_message(done_message);
   platform::request_persist(generation_);
+  sync_->request_sync();   // send it to the office as soon as the server can be reached
   return true;
+}
+
+void App::persist_quietly() {
+  invalidate();
+  ++generation_;
+  quiet_generation_ = generation_;
+  platform::request_persist(generation_);
+}
+
+bool App::tick_sync() {
+  bool changed = false;
+  std::uint64_t id = 0;
+  HttpResponse response;
+  while (platform::http_poll(id, response)) {
+    changed = true;
+    if (login_in_flight_ && id == login_in_flight_->id) {
+      login_in_flight_.reset();
+      try {
+        sync_->on_login_response(response, now());
+        reload_profile();
+        sign_in_error.clear();
+        just_signed_in = true;
+        persist_quietly();   // the token and the profile are in the database
+        sync_->request_sync();
+      } catch (const std::exception& e) {
+        sign_in_error = e.what();
+        platform::announce("Error: " + sign_in_error);
+      }
+    } else if (sync_in_flight_ && id == sync_in_flight_->id) {
+      HttpRequest request = *sync_in_flight_;
+      sync_in_flight_.reset();
+      sync_->on_response(request, response, now());
+      // A pull page or an acknowledgement changed the database: make it durable too.
+      bool wrote = response.status == 200 && (request.path.rfind("/api/pull", 0) == 0 || request.path.rfind("/api/push", 0) == 0);
+      if (wrote) persist_quietly();
+    }
+  }
+  if (!sync_in_flight_ && !login_in_flight_ && !sync_->server().empty() && !sync_->token().empty()) {
+    if (auto request = sync_->next(now())) {
+      sync_in_flight_ = request;
+      platform::http_send(sync_->server(), *request, sync_->token());
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+void App::sign_in(const std::string& server, const std::string& username, const std::string& password) {
+  if (login_in_flight_) return;
+  std::string url = server;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    sign_in_error = "Enter the office server's address, starting with https:// (or http:// on this computer).";
+    return;
+  }
+  if (username.empty() || password.empty()) {
+    sign_in_error = "Enter your user name and password.";
+    return;
+  }
+  sign_in_error.clear();
+  if (sync_->server() != url) sync_->set_server(url);
+  login_in_flight_ = sync_->login_request(username, password, platform::device_name());
+  platform::http_send(url, *login_in_flight_, "");
+}
+
+void App::sign_out() {
+  if (sync_->token().empty()) return;
+  sync_->sign_out();
+  persist_quietly();
+  set_message("Signed out. Records stay on this device; sign in again to sync them.");
 }
 
 void App::on_persisted(std::int64_t generation, bool ok, const std::string& detail) {
   if (generation != generation_) return;   // an older write finished; a newer one is pending
   save_state_ = ok ? SaveState::Saved : SaveState::Failed;
   if (ok) {
-    platform::announce("Saved");
+    if (generation != quiet_generation_) platform::announce("Saved");
   } else {
     set_error("Not saved on this device: " + detail + ". Keep this page open and try again.");
   }

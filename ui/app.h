@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "sync/client.h"
 #include "ui/platform.h"
 
 namespace parley::ui {
 
-enum class Screen { FirstRun, Unlock, Home, Raise, Challenge, RecordForm, Settings, StorageProblem };
+enum class Screen { FirstRun, SignIn, Unlock, Home, Raise, Challenge, RecordForm, Settings, StorageProblem };
 
 // Persisted UI settings (in the store's meta table as JSON): not domain data.
 struct Settings {
@@ -90,6 +91,22 @@ class App {
   void invalidate() { rows_valid_ = false; ++data_version_; }
   std::uint64_t data_version() const { return data_version_; }
 
+  // Sync with the office server (docs/sync-protocol.md). The engine decides what to send;
+  // the App carries its requests through the platform (fetch / a worker thread) and hands
+  // the answers back, all on the UI thread, which owns the store.
+  SyncEngine& sync() { return *sync_; }
+  // Delivers finished requests and starts the next one. Returns true when something the
+  // screens show may have changed. Call it every frame or from a timer.
+  bool tick_sync();
+  // Signing in is asynchronous: the answer arrives through tick_sync. On success the
+  // profile becomes the server's user; on failure sign_in_error says what to check.
+  void sign_in(const std::string& server, const std::string& username, const std::string& password);
+  bool signing_in() const { return login_in_flight_.has_value(); }
+  bool signed_in() { return !sync_->token().empty(); }
+  void sign_out();
+  std::string sign_in_error;
+  bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
+
   void open_challenge(const std::string& id);
   void set_error(const std::string& text);
   void set_message(const std::string& text);
@@ -110,6 +127,11 @@ class App {
   std::int64_t device_only_count_ = 0;
   std::optional<std::int64_t> device_only_since_;
   void refresh_device_only();
+  void persist_quietly();                 // data changed by sync, not by the user
+  void reload_profile();
+  std::unique_ptr<SyncEngine> sync_;
+  std::optional<HttpRequest> sync_in_flight_, login_in_flight_;
+  std::int64_t quiet_generation_ = -1;    // generation written for sync: no "Saved" announcement
 };
 
 // Filters and orders the projection rows for the home list (pure; tested natively).

@@ -12,6 +12,7 @@ namespace {
 const char* screen_name(Screen s) {
   switch (s) {
     case Screen::FirstRun: return "first-run";
+    case Screen::SignIn: return "sign-in";
     case Screen::Unlock: return "unlock";
     case Screen::Home: return "home";
     case Screen::Raise: return "raise";
@@ -34,7 +35,8 @@ void draw_frame(App& app, Drafts& drafts) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar);
   // Top bar: where you are, and the way home.
-  bool locked = app.screen == Screen::FirstRun || app.screen == Screen::Unlock || app.screen == Screen::StorageProblem;
+  bool locked = app.screen == Screen::FirstRun || app.screen == Screen::Unlock || app.screen == Screen::StorageProblem ||
+                (app.screen == Screen::SignIn && (!app.unlocked || !app.profile.complete()));
   if (!locked) {
     if (app.screen != Screen::Home) {
       if (button("< Home")) {
@@ -62,6 +64,7 @@ void draw_frame(App& app, Drafts& drafts) {
   ImGui::BeginChild("content", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoBackground);
   switch (app.screen) {
     case Screen::FirstRun: screen_first_run(app, drafts); break;
+    case Screen::SignIn: screen_sign_in(app, drafts); break;
     case Screen::Unlock: screen_unlock(app, drafts); break;
     case Screen::Home: screen_home(app, drafts); break;
     case Screen::Raise: screen_raise(app, drafts); break;

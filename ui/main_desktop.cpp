@@ -76,9 +76,11 @@ int main(int argc, char** argv) {
     bool applied_contrast = false;
     int rendered = 0;
     while (!glfwWindowShouldClose(window)) {
-      // Sleep until input, or at most a second (deadlines and the clock move on).
-      if (frames == 0) glfwWaitEventsTimeout(1.0);
+      // Sleep until input, or at most a quarter second (deadlines and the clock move on,
+      // and sync answers are applied here: this thread owns the store).
+      if (frames == 0) glfwWaitEventsTimeout(0.25);
       else glfwPollEvents();
+      app.tick_sync();
       if (applied_scale != app.settings.font_scale || applied_contrast != app.settings.high_contrast) {
         applied_scale = app.settings.font_scale;
         applied_contrast = app.settings.high_contrast;

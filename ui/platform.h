@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sync/client.h"
+
 namespace parley::ui::platform {
 
 // Make the database durable. Web: copy the committed SQLite file into IndexedDB, one write
@@ -40,6 +42,19 @@ struct Environment {
   std::string storage_problem;           // non-empty: the stored database was missing/unreadable
 };
 Environment environment();
+
+// Office-server requests of the sync engine. http_send starts one request to `base_url`
+// (with "Authorization: Bearer <token>" when `token` is not empty) and returns at once;
+// its answer is picked up later by http_poll, on the UI thread (web: fetch; desktop: a
+// worker thread running the blocking native driver). A failed or timed-out request comes
+// back with status 0.
+void http_send(const std::string& base_url, const HttpRequest& request, const std::string& token);
+bool http_poll(std::uint64_t& request_id, HttpResponse& response);
+// The office server this client came from (web: the page's origin), or "" when unknown
+// (desktop: the user types it when signing in).
+std::string default_server();
+// A name for this device the server lists for its administrator ("Chrome on Android").
+std::string device_name();
 
 // Apply a waiting update (web: reload into the new version). Called only after a flush.
 void apply_update();

@@ -3,8 +3,15 @@
 // writes the HTML to a temporary file and opens it in the default browser.
 #include <cstdlib>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
+
+#include "sync/client_native.h"
 
 #include "ui/app.h"
 #include "ui/platform.h"
@@ -34,6 +41,41 @@ void set_clipboard(const std::string&) {}   // GLFW's clipboard is used through 
 void text_input(bool, float, float, float) {}
 void publish_mirror(const std::string&) {}
 Environment environment() { return {}; }
+
+namespace {
+std::mutex g_http_mutex;
+std::deque<std::pair<std::uint64_t, HttpResponse>> g_http_done;
+}  // namespace
+
+// One short-lived thread per request: the engine has at most one in flight, and the
+// thread touches only the network and this queue, never the store (the UI thread owns it).
+void http_send(const std::string& base_url, const HttpRequest& request, const std::string& token) {
+  std::thread([base_url, request, token] {
+    HttpResponse r = send_request(base_url, request, token, std::chrono::seconds(30));
+    std::lock_guard<std::mutex> lock(g_http_mutex);
+    g_http_done.emplace_back(request.id, std::move(r));
+  }).detach();
+}
+
+bool http_poll(std::uint64_t& request_id, HttpResponse& response) {
+  std::lock_guard<std::mutex> lock(g_http_mutex);
+  if (g_http_done.empty()) return false;
+  request_id = g_http_done.front().first;
+  response = std::move(g_http_done.front().second);
+  g_http_done.pop_front();
+  return true;
+}
+
+std::string device_name() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0 || !host[0]) return "Parley desktop";
+  return std::string("Parley desktop on ") + host;
+}
+
+std::string default_server() {
+  const char* env = std::getenv("PARLEY_SERVER");
+  return env ? env : "";
+}
 void apply_update() {}
 
 }  // namespace parley::ui::platform

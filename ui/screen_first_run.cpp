@@ -19,6 +19,11 @@ void screen_first_run(App& app, Drafts& d) {
   heading("Welcome to Parley");
   text("Parley keeps the record of a professional challenge, stage by stage, as your Board's "
        "procedure says. It works without a signal; records stay on this device until it can reach the office.");
+  if (button("Sign in to your office server", true, -1)) {
+    app.screen = Screen::SignIn;
+    app.set_message("");
+  }
+  muted("Or, to use Parley on this device only for now, say who you are:");
   spacer();
   input_text("Your name", d.name);
   input_text("Job title", d.job_title);
@@ -30,7 +35,7 @@ void screen_first_run(App& app, Drafts& d) {
   input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);
   input_secret("PIN again", d.pin_again);
   spacer();
-  if (button("Start using Parley", true, -1)) {
+  if (button("Start using Parley", false, -1)) {
     if (d.name.empty() || d.agency.empty()) {
       app.set_error("Enter your name and agency.");
     } else if (d.pin.size() < 4 || d.pin != d.pin_again) {

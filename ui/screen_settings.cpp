@@ -38,6 +38,18 @@ void screen_settings(App& app, Drafts&) {
     app.save_settings();
   }
   spacer();
+  heading("Office server");
+  if (app.signed_in()) {
+    text("Signed in to " + app.sync().server() + " as " + app.profile.author.name + " (" + app.profile.author.agency + ").");
+    if (button("Sync now")) app.sync().request_sync();
+    ImGui::SameLine();
+    if (button("Sign out")) app.sign_out();
+  } else {
+    text(app.sync().server().empty() ? "Not signed in: records stay on this device."
+                                     : "Signed out of " + app.sync().server() + ": records stay on this device.");
+    if (button("Sign in to your office server")) app.screen = Screen::SignIn;
+  }
+  spacer();
   muted("Device: " + app.store().device_id() + ". Records on this device: " + std::to_string(app.store().event_count()) + ".");
 }
 

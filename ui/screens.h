@@ -13,6 +13,8 @@ namespace parley::ui {
 struct Drafts {
   // first run / unlock
   std::string name, job_title, agency, pin, pin_again;
+  // sign in
+  std::string server, username, password;
   int role = 0, procedure = 0;
   // raise a challenge
   int raise_step = 0;             // 0: imminent-risk question, 1: guidance shown, 2: details
@@ -40,6 +42,7 @@ struct Drafts {
 void draw_frame(App& app, Drafts& drafts);   // root window, status bar, current screen
 
 void screen_first_run(App& app, Drafts& d);
+void screen_sign_in(App& app, Drafts& d);
 void screen_unlock(App& app, Drafts& d);
 void screen_home(App& app, Drafts& d);
 void screen_raise(App& app, Drafts& d);

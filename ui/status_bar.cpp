@@ -3,10 +3,24 @@
 // and the last message (errors say what to fix).
 #include <imgui.h>
 
+#include <cstdio>
+
 #include "ui/screens.h"
 #include "ui/widgets.h"
 
 namespace parley::ui {
+
+namespace {
+// "14:05" today, "Tue 3 Nov 14:05" before (UK local time).
+std::string when_words(std::int64_t at, std::int64_t now) {
+  Date d = uk_local_date(at), today = uk_local_date(now);
+  std::int64_t minutes = (at - uk_start_of_day_utc_ms(d)) / 60000;
+  char hm[8];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  if (d == today) return hm;
+  return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + hm;
+}
+}  // namespace
 
 void status_bar(App& app) {
   platform::Environment env = platform::environment();
@@ -20,7 +34,14 @@ void status_bar(App& app) {
   // With the stored records missing or unreadable nothing is being saved: never say "All
   // saved" over that.
   if (app.screen == Screen::StorageProblem) save = "Nothing is being saved until the storage problem is dealt with";
-  std::string line = save + "  ·  " + (env.online ? "Online" : "Offline") + "  ·  Last synced: never";
+  SyncStatus sync = app.sync().status();
+  std::string line = save + "  ·  " + (env.online ? "Online" : "Offline");
+  if (app.sync().server().empty() || !app.signed_in()) {
+    line += "  ·  Not syncing (not signed in)";
+  } else {
+    line += "  ·  Last synced: " + (sync.last_ok ? when_words(*sync.last_ok, app.now()) : std::string("never"));
+    if (sync.state == SyncState::Syncing) line += " (syncing…)";
+  }
   std::int64_t pending = app.device_only_count();
   if (pending > 0) {
     line += "  ·  " + std::to_string(pending) + " records only on this device";
@@ -32,6 +53,8 @@ void status_bar(App& app) {
   line += env.persistent_storage ? "  ·  Storage: kept" : "  ·  Storage: may be cleared by the browser";
   if (app.save_state() == App::SaveState::Failed) warning(line);
   else muted(line);
+  if (app.signed_in() && !sync.last_error.empty() && sync.state != SyncState::Idle && sync.state != SyncState::Syncing)
+    warning("Sync: " + sync.last_error);
   if (env.ios_safari_tab)
     warning("Add Parley to your Home Screen: in a Safari tab, records can be deleted after 7 days without use.");
   if (env.update_waiting && app.save_state() != App::SaveState::Saving) {

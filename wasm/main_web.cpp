@@ -55,6 +55,7 @@ struct WebState {
   bool applied_contrast = false;
   int frames_left = 3;          // frames still to draw after the last change
   double last_draw = 0;
+  double last_sync_tick = 0;
   std::deque<InputEvent> queue;
   std::string clipboard;
   std::string fatal;            // shown when the database could not be opened
@@ -150,6 +151,12 @@ void frame() {
   double now = emscripten_get_now();
   // A timer once a minute keeps deadlines and "overdue" current without input.
   if (now - g.last_draw > 60000) wake(1);
+  // Sync runs on the UI thread between frames (it owns the store): answers that arrived
+  // are applied and the next request sent, four times a second, drawing only on a change.
+  if (g.app && now - g.last_sync_tick > 250) {
+    g.last_sync_tick = now;
+    if (g.app->tick_sync()) wake(1);
+  }
   if (g.frames_left <= 0 || !g.gl_ready) return;
   --g.frames_left;
   g.last_draw = now;
@@ -276,6 +283,10 @@ EMSCRIPTEN_KEEPALIVE void parley_persisted(double generation, int ok, const char
 }
 
 EMSCRIPTEN_KEEPALIVE void parley_wake() { wake(); }
+// The server became reachable (pre.js's probe): start a sync round now.
+EMSCRIPTEN_KEEPALIVE void parley_sync_now() {
+  if (g.app) g.app->sync().request_sync();
+}
 
 // Benchmark hooks (bench/web_bench.mjs): draw n frames back to back and return the CPU
 // milliseconds they took; and record one comment on the first listed challenge, returning

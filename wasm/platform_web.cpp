@@ -3,6 +3,9 @@
 // mirror, the aria-live region, the hidden text field, printing and the server probe.
 #include <emscripten.h>
 
+#include <deque>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "ui/platform.h"
@@ -22,6 +25,25 @@ EM_JS(char*, js_environment, (), {
   return p;
 });
 EM_JS(void, js_apply_update, (), { parleyBridge.applyUpdate(); });
+EM_JS(void, js_http, (double id, const char* method, const char* url, const char* body, const char* token), {
+  parleyBridge.http(id, UTF8ToString(method), UTF8ToString(url), UTF8ToString(body), UTF8ToString(token));
+});
+EM_JS(char*, js_device_name, (), {
+  var ua = navigator.userAgent, s = "Browser";
+  if (ua.indexOf("iPad") >= 0 || ua.indexOf("iPhone") >= 0) s = "Safari on iPad or iPhone";
+  else if (ua.indexOf("Android") >= 0) s = "Browser on Android";
+  else if (ua.indexOf("Chrome") >= 0) s = "Chrome";
+  else if (ua.indexOf("Firefox") >= 0) s = "Firefox";
+  else if (ua.indexOf("Safari") >= 0) s = "Safari";
+  var n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
+EM_JS(char*, js_origin, (), {
+  var s = location.origin, n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
 // clang-format on
 }  // namespace
 
@@ -50,4 +72,40 @@ Environment environment() {
 
 void apply_update() { js_apply_update(); }
 
+std::deque<std::pair<std::uint64_t, HttpResponse>> g_http_done;   // filled by parley_http_response
+
+void http_send(const std::string& base_url, const HttpRequest& request, const std::string& token) {
+  js_http(static_cast<double>(request.id), request.method.c_str(), (base_url + request.path).c_str(),
+          request.body.c_str(), token.c_str());
+}
+
+bool http_poll(std::uint64_t& request_id, HttpResponse& response) {
+  if (g_http_done.empty()) return false;
+  request_id = g_http_done.front().first;
+  response = std::move(g_http_done.front().second);
+  g_http_done.pop_front();
+  return true;
+}
+
+std::string device_name() {
+  char* raw = js_device_name();
+  std::string s(raw);
+  free(raw);
+  return s;
+}
+
+std::string default_server() {
+  char* raw = js_origin();
+  std::string s(raw);
+  free(raw);
+  return s;
+}
+
 }  // namespace parley::ui::platform
+
+// Called by pre.js when a fetch finished (status 0: it failed). Only queues the answer:
+// the UI thread's next frame hands it to the sync engine.
+extern "C" EMSCRIPTEN_KEEPALIVE void parley_http_response(double id, int status, const char* body) {
+  parley::ui::platform::g_http_done.emplace_back(static_cast<std::uint64_t>(id),
+                                                 parley::HttpResponse{status, body ? body : ""});
+}

@@ -213,14 +213,39 @@
       return r.ok;
     }).catch(function () { return false; }).then(function (ok) {
       clearTimeout(timeout);
-      if (ok !== env.online) { env.online = ok; parleyBridge.announce(ok ? 'Online' : 'Offline'); wake(); }
+      if (ok !== env.online) {
+        env.online = ok;
+        parleyBridge.announce(ok ? 'Online' : 'Offline');
+        if (ok && Module._parley_sync_now) Module._parley_sync_now();   // reachable again: sync now
+        wake();
+      }
       probeDelay = ok ? 30000 : Math.min(probeDelay * 2, 60000);
       probeTimer = setTimeout(probe, probeDelay);
     });
   }
 
+  // ---- Office-server requests of the sync engine (sync/client.h) ------------------------
+  // One fetch per request; the answer (status 0 when it failed or timed out) goes back to
+  // C++, which applies it on its next frame. No HTTP cache: every answer must be fresh.
+  function http(id, method, url, body, token) {
+    var ctrl = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 30000);
+    var headers = {};
+    if (token) headers['Authorization'] = 'Bearer ' + token;
+    if (method === 'POST') headers['Content-Type'] = 'application/json';
+    fetch(url, { method: method, headers: headers, body: method === 'POST' ? body : undefined, cache: 'no-store',
+                 credentials: 'omit', signal: ctrl ? ctrl.signal : undefined }).then(function (r) {
+      return r.text().then(function (text) { return [r.status, text]; });
+    }).catch(function () { return [0, '']; }).then(function (answer) {
+      clearTimeout(timer);
+      call('parley_http_response', ['number', 'number', 'string'], [id, answer[0], answer[1]]);
+      wake();
+    });
+  }
+
   // ---- The bridge C++ calls -------------------------------------------------------------
   globalThis.parleyBridge = {
+    http: http,
     persist: function (generation) {
       if (!idb) { finish(generation, false, 'storage is not available in this browser'); return; }
       if (inFlight) { pending = generation; return; }

@@ -1,0 +1,56 @@
+// ui/screen_sign_in.cpp — signing in to the office server: its address (the page's own
+// origin in a browser), user name and password, and a PIN for this device if it has none.
+// The server's user record then becomes who I am on this device, and records start to
+// sync (docs/sync-protocol.md). Reached from the first-run screen and from Settings.
+#include <imgui.h>
+
+#include "ui/screens.h"
+#include "ui/widgets.h"
+
+namespace parley::ui {
+
+void screen_sign_in(App& app, Drafts& d) {
+  if (app.just_signed_in) {
+    // The answer came back: finish here (PIN, screen) so the screen reads as one step.
+    app.just_signed_in = false;
+    if (!app.has_pin() && !d.pin.empty()) app.set_pin(d.pin);
+    d.password.clear();
+    d.pin.clear();
+    d.pin_again.clear();
+    app.unlocked = true;
+    app.screen = Screen::Home;
+    app.set_message("Signed in as " + app.profile.author.name + ". Records will sync with the office server.");
+    return;
+  }
+  heading("Sign in to your office server");
+  text("Your Board's office server keeps a copy of the challenges your agency is part of and shares them with the "
+       "other agencies involved. Parley still works without a signal: records wait on this device until it can "
+       "reach the server.");
+  if (d.server.empty()) d.server = app.sync().server().empty() ? platform::default_server() : app.sync().server();
+  input_text("Office server address", d.server, false, "https://parley.example.org");
+  input_text("User name", d.username);
+  input_secret("Password", d.password);
+  bool needs_pin = !app.has_pin();
+  if (needs_pin) {
+    input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);
+    input_secret("PIN again", d.pin_again);
+  }
+  spacer();
+  if (app.signing_in()) {
+    muted("Signing in…");
+  } else if (button("Sign in", true, -1)) {
+    if (needs_pin && (d.pin.size() < 4 || d.pin != d.pin_again)) {
+      app.sign_in_error = "Enter the same PIN of 4 or more characters twice.";
+    } else {
+      app.sign_in(d.server, d.username, d.password);
+    }
+  }
+  if (!app.sign_in_error.empty()) warning(app.sign_in_error);
+  spacer();
+  if (button(app.profile.complete() ? "Cancel" : "Use Parley on this device only")) {
+    app.sign_in_error.clear();
+    app.screen = app.profile.complete() ? Screen::Settings : Screen::FirstRun;
+  }
+}
+
+}  // namespace parley::ui
