@@ -25,6 +25,8 @@ const char* const kLastOk = "sync_last_ok";
 const char* const kLastError = "sync_last_error";
 const char* const kEventsSeen = "sync_events_seen";   // events held at the last sync: the count only grows
 const char* const kUser = "sync_user";
+const char* const kServerProcedures = "sync_procedures";           // the server's procedures + holidays
+const char* const kProceduresChecked = "sync_procedures_checked";  // when we last asked, UTC ms
 
 struct ServerError {
   std::string code, message;
@@ -117,6 +119,7 @@ void SyncEngine::set_server(const std::string& url) {
     store_.set_meta(kToken, "");
     store_.set_meta(kEpoch, "");
     store_.set_meta(kCursor, "0");
+    store_.set_meta(kProceduresChecked, "");   // a new server: ask for its procedures
     store_.requeue_all_local();
   });
   needs_sign_in_ = true;
@@ -319,8 +322,64 @@ std::optional<HttpRequest> SyncEngine::next(std::int64_t now_ms) {
                                  "", true, 0},
                      now_ms);
       }
+      case Phase::Procedures: {
+        std::string known;
+        if (auto j = json_object(server_procedures())) known = j->value("version", "");
+        return issue(HttpRequest{"GET", "/api/procedures?version=" + url_encode(known), "", true, 0}, now_ms);
+      }
     }
   }
+}
+
+void SyncEngine::end_pull(std::int64_t now_ms) {
+  auto checked = as_int(meta(kProceduresChecked));
+  if (!checked || now_ms - *checked >= kProceduresEveryMs) {
+    phase_ = Phase::Procedures;
+    return;
+  }
+  finish_round(now_ms);
+}
+
+void SyncEngine::on_procedures(const HttpResponse& r, std::int64_t now_ms) {
+  if (handle_common_failure(r, "procedures", now_ms)) return;
+  auto body = json_object(r.body);
+  if (!body || !body->contains("version")) {
+    fail(Failure::Busy, server() + " answered the procedures request with something else", now_ms);
+    return;
+  }
+  if (!body->value("unchanged", false)) {
+    // Check before keeping: a copy that does not load must not replace a working one.
+    try {
+      if (!body->contains("procedures") || !(*body)["procedures"].is_array() || !body->contains("holidays"))
+        throw std::runtime_error("procedures or holidays missing");
+      for (const auto& p : (*body)["procedures"]) parse_procedure(p.dump());
+      Calendar::from_json((*body)["holidays"].dump());
+    } catch (const std::exception& e) {
+      store_.transaction([&] { store_.quarantine(std::string("procedures from the server: ") + e.what(), r.body.substr(0, 4096), now_ms); });
+      round_had_error_ = true;
+      record_error(std::string("the Board's procedures from the server did not load (") + e.what() +
+                   "); this device keeps using the ones it has");
+      store_.transaction([&] { store_.set_meta(kProceduresChecked, std::to_string(now_ms)); });
+      finish_round(now_ms);
+      return;
+    }
+    store_.transaction([&] {
+      store_.set_meta(kServerProcedures, r.body);
+      store_.set_meta(kProceduresChecked, std::to_string(now_ms));
+    });
+    procedures_changed_ = true;
+  } else {
+    store_.transaction([&] { store_.set_meta(kProceduresChecked, std::to_string(now_ms)); });
+  }
+  finish_round(now_ms);
+}
+
+std::string SyncEngine::server_procedures() { return meta(kServerProcedures); }
+
+bool SyncEngine::procedures_changed() {
+  bool changed = procedures_changed_;
+  procedures_changed_ = false;
+  return changed;
 }
 
 std::optional<HttpRequest> SyncEngine::next_push() {
@@ -392,6 +451,7 @@ void SyncEngine::on_response(const HttpRequest& request, const HttpResponse& res
       case Phase::Probe: on_health(response, now_ms); break;
       case Phase::Push: on_push(response, now_ms); break;
       case Phase::Pull: on_pull(response, now_ms); break;
+      case Phase::Procedures: on_procedures(response, now_ms); break;
       case Phase::Idle: break;
     }
   } catch (const std::exception& e) {
@@ -544,7 +604,7 @@ void SyncEngine::on_pull(const HttpResponse& r, std::int64_t now_ms) {
     fail(Failure::Busy, server() + " said there is more to pull but did not move the cursor", now_ms);
     return;
   }
-  if (!more) finish_round(now_ms);
+  if (!more) end_pull(now_ms);
 }
 
 HttpRequest SyncEngine::login_request(const std::string& username, const std::string& password,

@@ -76,6 +76,9 @@ class SyncEngine {
   static constexpr std::size_t kMaxPushEvents = 2'000;
   static constexpr std::size_t kMaxPushBytes = 3 * 1024 * 1024;
   static constexpr int kPullPage = 1'000;
+  // How often a round also asks whether the Board's procedures or bank-holiday data
+  // changed (GET /api/procedures?version=V: a short "unchanged" answer when they did not).
+  static constexpr std::int64_t kProceduresEveryMs = 6 * 3'600'000;
 
   // `engine` merges what is pulled; its store holds the outbox and the sync state.
   explicit SyncEngine(Engine& engine);
@@ -113,8 +116,15 @@ class SyncEngine {
   // Forgets the token (the server copy is revoked with POST /api/logout, needs_auth).
   void sign_out();
 
+  // The Board's procedures and holiday data last received from the server, checked on
+  // receipt (each procedure parses and validates, the holidays load) and kept in the
+  // store's meta table as {"version", "procedures": [...], "holidays": {...}}; empty when
+  // none was received. procedures_changed() is true once after a new copy was stored.
+  std::string server_procedures();
+  bool procedures_changed();
+
  private:
-  enum class Phase { Idle, Probe, Push, Pull };
+  enum class Phase { Idle, Probe, Push, Pull, Procedures };
   enum class Failure { Network, Busy, SignIn, Stop };
   void start_round(std::int64_t now_ms);
   void finish_round(std::int64_t now_ms);
@@ -127,6 +137,8 @@ class SyncEngine {
   void on_health(const HttpResponse& r, std::int64_t now_ms);
   void on_push(const HttpResponse& r, std::int64_t now_ms);
   void on_pull(const HttpResponse& r, std::int64_t now_ms);
+  void on_procedures(const HttpResponse& r, std::int64_t now_ms);
+  void end_pull(std::int64_t now_ms);   // the last page is in: check procedures if due, else finish
   void apply_acks(const Json& body);
   std::string guard_store();   // non-empty: why this store must not sync (guarantee 7)
   std::string meta(const std::string& key);
@@ -158,6 +170,7 @@ class SyncEngine {
   std::optional<std::int64_t> last_ok_;
   std::string last_error_;
   SyncCounts counts_;
+  bool procedures_changed_ = false;
 };
 
 }  // namespace parley

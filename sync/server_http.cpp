@@ -235,7 +235,13 @@ void install_routes(httplib::Server& svr, ServerStore& store, const HttpOptions&
   svr.Get("/api/procedures", [routes](const httplib::Request& req, httplib::Response& res) {
     routes->guard(res, [&] {
       routes->authenticate(req);
-      send_json(res, 200, routes->store.procedures().dump());
+      // A client that already holds this version gets a short answer (it asks every few
+      // hours), not the whole ~150 KB again.
+      std::string version = routes->store.procedures_version();
+      if (req.get_param_value("version") == version)
+        send_json(res, 200, Json{{"version", version}, {"unchanged", true}}.dump());
+      else
+        send_json(res, 200, routes->store.procedures_text());
     });
   });
   svr.Get("/api/me", [routes](const httplib::Request& req, httplib::Response& res) {

@@ -322,6 +322,7 @@ struct ServerStore::Impl {
   sqlite3* db = nullptr;
   ProcedureLibrary procedures = ProcedureLibrary::builtin();
   std::string procedures_json;   // GET /api/procedures, built once
+  std::string procedures_version;  // sha256 of its content
   std::unique_ptr<Stmt> event_by_id, event_by_device_seq, insert_event, feed_to_parties, feed_backfill,
       challenge_by_id, insert_challenge, insert_party, is_party, set_stage, pull_page, token_lookup, max_feed;
 
@@ -945,18 +946,27 @@ Json ServerStore::pull(const Caller& caller, std::string_view cursor, std::strin
   return Json::parse(pull_text(caller, cursor, limit, epoch));
 }
 
-Json ServerStore::procedures() {
+std::string ServerStore::procedures_text() {
   std::lock_guard lock(mutex_);
   if (impl_->procedures_json.empty()) {
     Json list = Json::array();
     for (const Procedure* p : impl_->procedures.all()) list.push_back(p->raw);
     Json holidays = Json::parse(embedded_file("core/data/holidays.json"));
     std::string content = Json{{"procedures", list}, {"holidays", holidays}}.dump();
+    impl_->procedures_version = sha256_hex(content);
     impl_->procedures_json =
-        Json{{"version", sha256_hex(content)}, {"procedures", std::move(list)}, {"holidays", std::move(holidays)}}.dump();
+        Json{{"version", impl_->procedures_version}, {"procedures", std::move(list)}, {"holidays", std::move(holidays)}}.dump();
   }
-  return Json::parse(impl_->procedures_json);
+  return impl_->procedures_json;
 }
+
+std::string ServerStore::procedures_version() {
+  procedures_text();
+  std::lock_guard lock(mutex_);
+  return impl_->procedures_version;
+}
+
+Json ServerStore::procedures() { return Json::parse(procedures_text()); }
 
 Json ServerStore::aggregates(const Caller& caller) {
   if (!caller.is_board())

@@ -126,6 +126,9 @@ class ServerStore {
                         std::string_view epoch = {});
   Json me(const Caller& caller);
   Json procedures();
+  // The same as text, and its version (sha256 of the content), computed once.
+  std::string procedures_text();
+  std::string procedures_version();
   Json aggregates(const Caller& caller);
 
   // Records a refused request (no subject details: code, field, size, who).

@@ -10,8 +10,9 @@ namespace parley::ui {
 
 App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
     : store_(std::make_unique<Store>(db_path)), clock_(clock), ids_(ids), procedures_(ProcedureLibrary::builtin()) {
-  engine_ = std::make_unique<Engine>(*store_, procedures_, clock_, ids_);
+  engine_ = std::make_unique<Engine>(*store_, procedures_, clock_, ids_, calendar_);
   sync_ = std::make_unique<SyncEngine>(*engine_);
+  load_server_procedures();
   reload_profile();
   if (auto saved = store_->meta("ui_settings")) {
     Json j = Json::parse(*saved, nullptr, false);
@@ -32,6 +33,24 @@ void App::reload_profile() {
     Json j = Json::parse(*saved, nullptr, false);
     if (j.is_object())
       profile.author = {j.value("name", ""), j.value("job_title", ""), j.value("agency", ""), j.value("role", "")};
+  }
+}
+
+void App::load_server_procedures() {
+  std::string text = sync_->server_procedures();
+  if (text.empty()) return;
+  try {
+    Json j = Json::parse(text);
+    ProcedureLibrary library = ProcedureLibrary::builtin();
+    for (const auto& p : j.at("procedures")) library.add(parse_procedure(p.dump()));
+    Calendar calendar = Calendar::from_json(j.at("holidays").dump());
+    // Same objects, new contents: the engine holds references to both.
+    procedures_ = std::move(library);
+    calendar_ = std::move(calendar);
+    invalidate();
+  } catch (const std::exception& e) {
+    set_error(std::string("The Board's procedures from the server could not be used (") + e.what() +
+              "); Parley keeps using its built-in copy.");
   }
 }
 
@@ -84,6 +103,10 @@ bool App::tick_sync() {
       // A pull page or an acknowledgement changed the database: make it durable too.
       bool wrote = response.status == 200 && (request.path.rfind("/api/pull", 0) == 0 || request.path.rfind("/api/push", 0) == 0);
       if (wrote) persist_quietly();
+      if (sync_->procedures_changed()) {
+        load_server_procedures();
+        persist_quietly();
+      }
     }
   }
   if (!sync_in_flight_ && !login_in_flight_ && !sync_->server().empty() && !sync_->token().empty()) {

@@ -116,6 +116,7 @@ class App {
   const Clock& clock_;
   IdSource& ids_;
   ProcedureLibrary procedures_;
+  Calendar calendar_ = Calendar::builtin();   // replaced by the server's holiday data when it sends some
   std::unique_ptr<Engine> engine_;
   std::int64_t generation_ = 0;
   SaveState save_state_ = SaveState::Idle;
@@ -129,6 +130,9 @@ class App {
   void refresh_device_only();
   void persist_quietly();                 // data changed by sync, not by the user
   void reload_profile();
+  // Uses the Board's procedures and holiday data last received from the office server
+  // (checked by the sync engine before it kept them) in place of the built-in ones.
+  void load_server_procedures();
   std::unique_ptr<SyncEngine> sync_;
   std::optional<HttpRequest> sync_in_flight_, login_in_flight_;
   std::int64_t quiet_generation_ = -1;    // generation written for sync: no "Saved" announcement

@@ -41,7 +41,12 @@ void screen_settings(App& app, Drafts&) {
   heading("Office server");
   if (app.signed_in()) {
     text("Signed in to " + app.sync().server() + " as " + app.profile.author.name + " (" + app.profile.author.agency + ").");
-    if (button("Sync now")) app.sync().request_sync();
+    if (app.sync().status().state == SyncState::NeedsSignIn) {
+      warning("The server no longer accepts this device's sign-in.");
+      if (button("Sign in again", true)) app.screen = Screen::SignIn;
+    } else if (button("Sync now")) {
+      app.sync().request_sync();
+    }
     ImGui::SameLine();
     if (button("Sign out")) app.sign_out();
   } else {

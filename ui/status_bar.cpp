@@ -35,7 +35,10 @@ void status_bar(App& app) {
   // saved" over that.
   if (app.screen == Screen::StorageProblem) save = "Nothing is being saved until the storage problem is dealt with";
   SyncStatus sync = app.sync().status();
-  std::string line = save + "  ·  " + (env.online ? "Online" : "Offline");
+  // Online means the office server answers: the browser probes it; a signed-in client
+  // also knows from its last sync request (the only signal on the desktop).
+  bool online = env.online && !(app.signed_in() && sync.state == SyncState::Offline);
+  std::string line = save + "  ·  " + (online ? "Online" : "Offline");
   if (app.sync().server().empty() || !app.signed_in()) {
     line += "  ·  Not syncing (not signed in)";
   } else {

@@ -393,6 +393,20 @@ test('pull pages by cursor without gaps or repeats; a no-op pull is small', asyn
   assert.equal(bad.json.error.field, 'cursor');
 });
 
+test('the Board\'s procedures: the whole set once, then a short "unchanged" for the version held', async () => {
+  const full = await call(srv.url, 'GET', '/api/procedures', { token: witness });
+  assert.equal(full.status, 200);
+  assert.ok(full.json.procedures.length >= 5, 'the shipped procedures');
+  assert.ok(full.json.holidays, 'with the bank-holiday data');
+  assert.match(full.json.version, /^[0-9a-f]{64}$/);
+  const same = await call(srv.url, 'GET', `/api/procedures?version=${full.json.version}`, { token: witness });
+  assert.deepEqual(same.json, { version: full.json.version, unchanged: true });
+  const other = await call(srv.url, 'GET', '/api/procedures?version=old', { token: witness });
+  assert.equal(other.json.procedures.length, full.json.procedures.length);
+  const anonymous = await call(srv.url, 'GET', '/api/procedures');
+  assert.equal(anonymous.status, 401);
+});
+
 test('admin new-epoch changes the epoch; a client on the old one is told', async () => {
   const old = (await call(srv.url, 'GET', '/api/health')).json.epoch;
   admin(dataDir, 'new-epoch');

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "core/embedded.h"
 #include "core/fault_vfs.h"
 #include "sync/bundle.h"
 #include "sync/client.h"
@@ -41,6 +42,16 @@ struct FakeServer {
   std::size_t max_events = 2000;
   int pushes = 0, pulls = 0, stored_twice = 0;
   std::vector<std::size_t> push_sizes;
+  // The Board's procedures and holidays as GET /api/procedures sends them.
+  std::string procedures_version = "v1";
+  Json procedures_payload() const {
+    Json list = Json::array();
+    ProcedureLibrary library = ProcedureLibrary::builtin();   // alive while its pointers are read
+    for (const Procedure* p : library.all()) list.push_back(p->raw);
+    return {{"version", procedures_version}, {"procedures", list},
+            {"holidays", Json::parse(embedded_file("core/data/holidays.json"))}};
+  }
+  int procedure_requests = 0;
   // A scripted answer for a request, instead of the normal one (nullopt: answer normally).
   std::function<std::optional<HttpResponse>(const HttpRequest&)> script;
 
@@ -67,6 +78,12 @@ struct FakeServer {
     }
     if (r.path == "/api/push") return push(Json::parse(r.body));
     if (r.path.rfind("/api/pull?", 0) == 0) return pull(r.path);
+    if (r.path.rfind("/api/procedures?version=", 0) == 0) {
+      ++procedure_requests;
+      if (r.path.substr(24) == procedures_version)
+        return json_response(200, {{"version", procedures_version}, {"unchanged", true}});
+      return json_response(200, procedures_payload());
+    }
     return error_response(404, "not_found", "no such endpoint");
   }
 
@@ -480,6 +497,11 @@ TEST_CASE("the error table: what the engine does for each answer to a push", "[s
     auto after = sa.next(now);
     CHECK(bool(after && after->path.rfind("/api/pull", 0) == 0) == row.pulls_after);
     if (after) sa.on_response(*after, server.handle(*after), now);
+    // A first round ends by fetching the Board's procedures.
+    if (auto procedures = sa.next(now)) {
+      CHECK(procedures->path.rfind("/api/procedures", 0) == 0);
+      sa.on_response(*procedures, server.handle(*procedures), now);
+    }
     CHECK_FALSE(sa.next(now));
     SyncStatus s = sa.status();
     CHECK(s.state == row.state);
@@ -718,4 +740,53 @@ TEST_CASE("sign-in: token and identity stored; a refusal says why", "[sync][logi
   CHECK(sa.token().empty());
   CHECK(a.store.outbox_count() == 1);
   CHECK(sa.status().state == SyncState::NeedsSignIn);
+}
+
+TEST_CASE("the Board's procedures: fetched on the first round, then every 6 hours, checked before they are kept", "[sync][procedures]") {
+  Device a("a", 41, kStart);
+  FakeServer server;
+  SyncEngine sync(a.engine);
+  std::int64_t now = kStart;
+  sign_in(sync, server, now);
+  REQUIRE(sync.server_procedures().empty());
+
+  sync_until_quiet(sync, server, now);
+  CHECK(server.procedure_requests == 1);
+  Json kept = Json::parse(sync.server_procedures());
+  CHECK(kept["version"] == "v1");
+  CHECK(kept["procedures"].size() == ProcedureLibrary::builtin().all().size());
+  CHECK(sync.procedures_changed());
+  CHECK_FALSE(sync.procedures_changed());   // reported once
+
+  // Within 6 hours a round does not ask again; after, it asks with the version it holds.
+  now += 60'000;
+  sync.request_sync();
+  sync_until_quiet(sync, server, now);
+  CHECK(server.procedure_requests == 1);
+  now += SyncEngine::kProceduresEveryMs;
+  sync.request_sync();
+  sync_until_quiet(sync, server, now);
+  CHECK(server.procedure_requests == 2);
+  CHECK_FALSE(sync.procedures_changed());   // "unchanged": nothing new kept
+  CHECK(sync.status().state == SyncState::Idle);
+
+  // A new version whose procedure does not validate is refused: quarantined, the old copy
+  // kept, and the status says so.
+  server.procedures_version = "v2";
+  server.script = [&](const HttpRequest& r) -> std::optional<HttpResponse> {
+    if (r.path.rfind("/api/procedures", 0) != 0) return std::nullopt;
+    ++server.procedure_requests;
+    Json bad = server.procedures_payload();
+    bad["procedures"][0].erase("stages");
+    return json_response(200, bad);
+  };
+  std::int64_t quarantined = a.store.quarantine_count();
+  now += SyncEngine::kProceduresEveryMs;
+  sync.request_sync();
+  sync_until_quiet(sync, server, now);
+  CHECK(server.procedure_requests == 3);
+  CHECK(Json::parse(sync.server_procedures())["version"] == "v1");
+  CHECK(a.store.quarantine_count() == quarantined + 1);
+  CHECK(sync.status().state == SyncState::Error);
+  CHECK_THAT(sync.status().last_error, Catch::Contains("procedures"));
 }

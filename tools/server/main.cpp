@@ -38,6 +38,7 @@ namespace {
 const char* kUsage =
     "usage:\n"
     "  parley-server serve --data DIR [--listen HOST:PORT] [--root WEBDIR] [--cert FILE --key FILE] [--demo]\n"
+    "                      [--read-timeout S]\n"
     "      --data DIR          the server's data directory (created if absent; database DIR/server.db)\n"
     "      --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free port\n"
     "      --root WEBDIR       the staged web client to serve (build/web/public)\n"
