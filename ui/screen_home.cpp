@@ -26,7 +26,8 @@ std::string due_words(const ChallengeRow& r, std::int64_t now) {
   return now > *r.deadline ? "OVERDUE since " + when : "Due " + when;
 }
 
-void screen_home(App& app, Drafts&) {
+void screen_home(App& app, Drafts& d) {
+  std::string& menu_for = d.row_menu;   // the challenge whose row menu is open
   const Metrics& m = metrics();
   std::int64_t now = app.now();
   if (button("Raise a challenge", true)) {
@@ -81,6 +82,7 @@ void screen_home(App& app, Drafts&) {
   // a phone the page scrolls instead of squeezing the list to nothing.
   float list_h = std::max(ImGui::GetContentRegionAvail().y, row_h * 4 + ImGui::GetStyle().WindowPadding.y * 2);
   ImGui::BeginChild("list", ImVec2(0, list_h), true);
+  bool open_menu = false;
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(rows.size()), row_h);
   while (clipper.Step()) {
@@ -92,6 +94,11 @@ void screen_home(App& app, Drafts&) {
       std::string due = due_words(r, now);
       if (ImGui::Selectable("##row", false, 0, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y))) app.open_challenge(r.id);
       mirror_last("link", label, r.id + " · " + due);
+      // Long press (or right click): the row's other actions.
+      if (long_pressed() || ImGui::IsItemClicked(ImGuiMouseButton_Right)) {
+        menu_for = r.id;
+        open_menu = true;   // opened below, outside this row's id scope
+      }
       bool late = due.rfind("OVERDUE", 0) == 0;
       ImDrawList* dl = ImGui::GetWindowDrawList();
       float pad = m.gap();
@@ -107,6 +114,25 @@ void screen_home(App& app, Drafts&) {
                   fit_text(second, room).c_str());
       ImGui::PopID();
     }
+  }
+  if (open_menu) ImGui::OpenPopup("row actions");
+  if (ImGui::BeginPopup("row actions")) {
+    text(menu_for);
+    if (button("Open", false, -1)) {
+      app.open_challenge(menu_for);
+      ImGui::CloseCurrentPopup();
+    }
+    if (button("Record form", false, -1)) {
+      app.open_challenge(menu_for);
+      app.screen = Screen::RecordForm;
+      ImGui::CloseCurrentPopup();
+    }
+    if (button("Copy challenge id", false, -1)) {
+      ImGui::SetClipboardText(menu_for.c_str());
+      app.set_message("Copied " + menu_for);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
   }
   touch_scroll();
   ImGui::EndChild();

@@ -15,6 +15,8 @@ struct Drafts {
   std::string name, job_title, agency, pin, pin_again;
   // sign in
   std::string server, username, password;
+  // home: the challenge whose long-press menu is open
+  std::string row_menu;
   int role = 0, procedure = 0;
   // raise a challenge
   int raise_step = 0;             // 0: imminent-risk question, 1: guidance shown, 2: details

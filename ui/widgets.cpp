@@ -244,8 +244,7 @@ void touch_scroll() {
 }
 
 bool long_pressed() {
-  TouchState& t = touch_state();
-  return t.down && !t.dragging && ImGui::IsItemHovered() && ImGui::GetTime() - t.down_time > 0.6;
+  return touch_state().long_press && ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
 }
 
 }  // namespace parley::ui

@@ -53,7 +53,7 @@ void spacer(float css_px = 8.0f);
 void mirror_last(const char* role, const std::string& label, const std::string& value = {});
 // Finger-drag scrolling for the current scrollable window (ImGui 1.86 has none).
 void touch_scroll();
-// True for one frame after a long press on the last item (secondary action).
+// True in the frame a long press lands on the last item (its secondary action).
 bool long_pressed();
 
 // For the platform layer: the touch drag state it feeds, in device pixels.
@@ -63,6 +63,7 @@ struct TouchState {
   float last_y = 0.0f;
   float delta_y = 0.0f;           // accumulated since the last frame
   double down_time = 0.0;
+  bool long_press = false;        // this frame carries a long press (at the mouse position)
 };
 TouchState& touch_state();
 

@@ -36,7 +36,7 @@ namespace {
 using namespace parley;
 
 struct InputEvent {
-  enum Kind { Move, Down, Up, Wheel, Key, Text, Offscreen } kind;
+  enum Kind { Move, Down, Up, Wheel, Key, Text, Offscreen, LongPress } kind;
   float x = 0, y = 0;          // device pixels
   int key = 0;
   bool down = false;
@@ -115,6 +115,7 @@ void clipboard_set(void*, const char* text) {
 // button or key transition.
 void apply_input(ImGuiIO& io) {
   bool button_changed = false;
+  ui::touch_state().long_press = false;   // true for one frame only
   while (!g.queue.empty()) {
     InputEvent& e = g.queue.front();
     // Dear ImGui 1.86 reads input as state each frame, so a press and its release must
@@ -138,6 +139,13 @@ void apply_input(ImGuiIO& io) {
         button_changed = true;
         break;
       case InputEvent::Text: io.AddInputCharactersUTF8(e.text.c_str()); break;
+      case InputEvent::LongPress:
+        // A held finger: the item under it offers its secondary action (widgets.h
+        // long_pressed); no click happens.
+        io.MousePos = ImVec2(e.x, e.y);
+        ui::touch_state().long_press = true;
+        button_changed = true;
+        break;
     }
     g.queue.pop_front();
     // Nothing more this frame after a press or release: a release must be seen where the
@@ -230,6 +238,16 @@ EMSCRIPTEN_KEEPALIVE void parley_tap(float x, float y) {
   g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
   g.queue.push_back({InputEvent::Down, x * g.dpr, y * g.dpr});
   g.queue.push_back({InputEvent::Up, x * g.dpr, y * g.dpr});
+  g.queue.push_back({InputEvent::Offscreen});
+  wake(6);
+}
+
+// A finger held still for half a second: the secondary action of what is under it
+// (item 9), then the cursor leaves so no hover lingers.
+EMSCRIPTEN_KEEPALIVE void parley_long_press(float x, float y) {
+  g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
+  g.queue.push_back({InputEvent::LongPress, x * g.dpr, y * g.dpr});
+  g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
   g.queue.push_back({InputEvent::Offscreen});
   wake(6);
 }

@@ -395,12 +395,13 @@
       call('parley_wheel', ['number'], [-e.deltaY / (e.deltaMode === 1 ? 3 : 100)]);
     }, { passive: false });
 
-    // Touch: a still finger is a tap where it lands; a moving one scrolls (items 8, 9).
-    var touch = null;
+    // Touch: a still finger is a tap where it lands, or held for LONG_PRESS_MS the
+    // secondary action; a moving one scrolls (items 8, 9).
+    var touch = null, LONG_PRESS_MS = 500;
     canvas.addEventListener('touchstart', function (e) {
       e.preventDefault();
       var t = e.changedTouches[0], p = local(t);
-      touch = { id: t.identifier, x: p[0], y: p[1], lastY: p[1], moved: false };
+      touch = { id: t.identifier, x: p[0], y: p[1], lastY: p[1], moved: false, at: performance.now() };
     }, { passive: false });
     canvas.addEventListener('touchmove', function (e) {
       e.preventDefault();
@@ -420,8 +421,13 @@
         call('parley_drag', ['number', 'number', 'number', 'number'], [p[0], p[1], 0, 0]);
       } else {
         // iOS raises the keyboard only for a focus made inside the touch handler (item 7).
-        if (inTextbox(p[0], p[1])) ime.focus({ preventScroll: true });
-        call('parley_tap', ['number', 'number'], [p[0], p[1]]);
+        if (performance.now() - touch.at >= LONG_PRESS_MS) {
+          // Held still: the secondary action (a menu), not a tap (item 9).
+          call('parley_long_press', ['number', 'number'], [p[0], p[1]]);
+        } else {
+          if (inTextbox(p[0], p[1])) ime.focus({ preventScroll: true });
+          call('parley_tap', ['number', 'number'], [p[0], p[1]]);
+        }
       }
       touch = null;
     }, { passive: false });

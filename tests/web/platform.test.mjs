@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, ready, find, screen, tap, type, shot, mirror } from './harness.mjs';
+import { buildDatabase, seedProfile, subjectName } from './seed.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -67,6 +68,32 @@ test('the screen is redrawn after the WebGL context is lost and restored', async
       return Array.from(px);
     });
     assert.ok(pixels.some((v) => v !== 0), 'canvas is not blank after restore');
+  } finally {
+    await context.close();
+  }
+});
+
+// Web-client brief item 9: a finger held still is the secondary action, never a tap.
+test('a long press on a Home row opens its actions menu instead of the challenge', async () => {
+  const seeded = await buildDatabase({ challenges: 3 });
+  const { context } = await launch();
+  try {
+    const page = context.pages()[0];
+    await seedProfile(page, server.url, seeded.bytes);
+    await screen(page, 'home');
+    const row = await find(page, new RegExp(`^${subjectName(0)} — `), { role: 'link' });
+    const x = row.x + row.w / 2, y = row.y + row.h / 2;
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    await page.waitForTimeout(700);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await cdp.detach();
+    await find(page, 'Copy challenge id', { role: 'button' });
+    await find(page, 'Record form', { role: 'button' });
+    assert.equal((await mirror(page)).screen, 'home', 'a long press does not open the challenge');
+    await shot(page, 'tablet-home-row-menu');
+    await tap(page, 'Record form', { role: 'button' });
+    await screen(page, 'record-form');
   } finally {
     await context.close();
   }
