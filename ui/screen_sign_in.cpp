@@ -14,6 +14,10 @@ void screen_sign_in(App& app, Drafts& d) {
     // The answer came back: finish here (PIN, screen) so the screen reads as one step.
     app.just_signed_in = false;
     if (!app.has_pin() && !d.pin.empty()) app.set_pin(d.pin);
+    if (d.sign_in_procedure >= 0 && d.sign_in_procedure < static_cast<int>(app.procedures().all().size())) {
+      app.settings.board_procedure = app.procedures().all()[static_cast<std::size_t>(d.sign_in_procedure)]->id;
+      app.save_settings();
+    }
     d.password.clear();
     d.pin.clear();
     d.pin_again.clear();
@@ -30,6 +34,15 @@ void screen_sign_in(App& app, Drafts& d) {
   input_text("Office server address", d.server, false, "https://parley.example.org");
   input_text("User name", d.username);
   input_secret("Password", d.password);
+  // Which Board's procedure new challenges follow (the server names the Board; the
+  // procedure is chosen here, as on the first-run screen, and can be changed in Settings).
+  std::vector<std::string> procs;
+  for (const auto* p : app.procedures().all()) {
+    if (p->id == app.settings.board_procedure && d.sign_in_procedure < 0) d.sign_in_procedure = static_cast<int>(procs.size());
+    procs.push_back(p->board.name);
+  }
+  if (d.sign_in_procedure < 0) d.sign_in_procedure = 0;
+  choice("Your Safeguarding Board's procedure", d.sign_in_procedure, procs);
   bool needs_pin = !app.has_pin();
   if (needs_pin) {
     input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);

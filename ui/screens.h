@@ -15,6 +15,7 @@ struct Drafts {
   std::string name, job_title, agency, pin, pin_again;
   // sign in
   std::string server, username, password;
+  int sign_in_procedure = -1;     // -1: not chosen yet (start from the current setting)
   // home: the challenge whose long-press menu is open
   std::string row_menu;
   int role = 0, procedure = 0;

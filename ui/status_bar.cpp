@@ -56,7 +56,10 @@ void status_bar(App& app) {
   line += env.persistent_storage ? "  ·  Storage: kept" : "  ·  Storage: may be cleared by the browser";
   if (app.save_state() == App::SaveState::Failed) warning(line);
   else muted(line);
-  if (app.signed_in() && !sync.last_error.empty() && sync.state != SyncState::Idle && sync.state != SyncState::Syncing)
+  // Not reaching the server while offline is expected (the line above says Offline and
+  // how much waits on this device): warn only about what needs a person.
+  if (app.signed_in() && !sync.last_error.empty() && sync.state != SyncState::Idle && sync.state != SyncState::Syncing &&
+      sync.state != SyncState::Offline)
     warning("Sync: " + sync.last_error);
   if (env.ios_safari_tab)
     warning("Add Parley to your Home Screen: in a Safari tab, records can be deleted after 7 days without use.");
