@@ -3,7 +3,7 @@
 // A stand-in for the office server (issue 4) so the browser client can be loaded, installed
 // and tested from one origin. Model: a directory of static files (tools/stage_web.py's
 // output) and an /api/ namespace of which only GET /api/health exists.
-//   - Files: GET and HEAD, the MIME types browsers insist on (application/wasm for
+//   - Files (sync/static_files.cpp, shared with parley-server): GET and HEAD, the MIME types browsers insist on (application/wasm for
 //     WebAssembly.instantiateStreaming, application/manifest+json, text/javascript), an
 //     ETag so revalidation is a 304, and `Cache-Control: no-cache` on the shell, the
 //     service worker and the emcc output: the service worker, not the HTTP cache, decides
@@ -18,6 +18,8 @@
 // Usage: parley-serve --root DIR [--listen HOST:PORT]   (default 127.0.0.1:8080; port 0
 // picks a free port; the "listening on" line on stderr gives the URL).
 #include <httplib.h>
+
+#include "sync/static_files.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -117,114 +119,12 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-std::string lower_extension(const fs::path& p) {
-  std::string ext = p.extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
-const char* mime_type(const fs::path& p) {
-  static const std::pair<std::string_view, const char*> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".wasm", "application/wasm"},
-      {".webmanifest", "application/manifest+json"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".css", "text/css; charset=utf-8"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".png", "image/png"},
-      {".svg", "image/svg+xml"},
-      {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},
-      {".ttf", "font/ttf"},
-  };
-  std::string ext = lower_extension(p);
-  for (const auto& [e, type] : kTypes)
-    if (ext == e) return type;
-  return "application/octet-stream";
-}
-
-// The shell, the worker and the emcc output are revalidated on every fetch; the service
-// worker holds the one consistent version. Images and fonts may be cached for an hour.
-const char* cache_control(const fs::path& p) {
-  std::string ext = lower_extension(p);
-  if (ext == ".png" || ext == ".svg" || ext == ".ico" || ext == ".woff2" || ext == ".ttf") return "public, max-age=3600";
-  return "no-cache";
-}
-
 bool is_api(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
 
 void json_error(httplib::Response& res, int status, const char* message) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::string(R"({"ok":false,"error":")") + message + "\"}", "application/json");
-}
-
-// Maps a decoded URL path to a file under root. nullopt with status set when refused.
-std::optional<fs::path> resolve(const fs::path& root, const std::string& url_path, int& status) {
-  status = 404;
-  if (url_path.empty() || url_path[0] != '/' || url_path.find('\0') != std::string::npos) {
-    status = 400;
-    return std::nullopt;
-  }
-  fs::path rel;
-  std::string_view rest(url_path);
-  rest.remove_prefix(1);
-  bool dir_request = rest.empty() || rest.back() == '/';
-  while (!rest.empty()) {
-    auto slash = rest.find('/');
-    std::string_view seg = rest.substr(0, slash);
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    if (seg == "..") {
-      status = 400;
-      return std::nullopt;
-    }
-    if (seg.empty() && !rest.empty()) return std::nullopt;  // "//"
-    if (seg.empty()) break;                                  // the trailing '/'
-    if (seg[0] == '.') return std::nullopt;                   // dot-files, "."
-    rel /= std::string(seg);
-  }
-  if (dir_request) rel /= "index.html";
-  std::error_code ec;
-  fs::path full = fs::canonical(root / rel, ec);
-  if (ec) return std::nullopt;
-  // Symlinks are followed only while they stay inside the root.
-  auto [r, f] = std::mismatch(root.begin(), root.end(), full.begin(), full.end());
-  if (r != root.end()) return std::nullopt;
-  if (!fs::is_regular_file(full, ec)) return std::nullopt;
-  return full;
-}
-
-void serve_file(const fs::path& root, const httplib::Request& req, httplib::Response& res) {
-  int status = 404;
-  auto file = resolve(root, req.path, status);
-  if (!file) {
-    res.status = status;
-    res.set_content(status == 400 ? "400 Bad Request\n" : "404 Not Found\n", "text/plain; charset=utf-8");
-    return;
-  }
-  std::error_code ec;
-  auto size = fs::file_size(*file, ec);
-  auto mtime = fs::last_write_time(*file, ec);
-  std::ostringstream tag;
-  tag << '"' << std::hex << size << '-' << mtime.time_since_epoch().count() << '"';
-  res.set_header("ETag", tag.str());
-  res.set_header("Cache-Control", cache_control(*file));
-  if (req.get_header_value("If-None-Match") == tag.str()) {
-    res.status = 304;
-    return;
-  }
-  std::ifstream in(*file, std::ios::binary);
-  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
-    res.status = 500;
-    res.set_content("500 Internal Server Error\n", "text/plain; charset=utf-8");
-    return;
-  }
-  res.status = 200;
-  res.set_content(std::move(body), mime_type(*file));
 }
 
 // "2025-01-31T12:00:00.123Z"
@@ -298,7 +198,7 @@ int main(int argc, char** argv) {
   svr.Options(api_pattern, api_not_found);
 
   const fs::path root = opt.root;
-  svr.Get(R"(/.*)", [&root](const httplib::Request& req, httplib::Response& res) { serve_file(root, req, res); });
+  svr.Get(R"(/.*)", [&root](const httplib::Request& req, httplib::Response& res) { parley::server::serve_file(root, req, res); });
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.status = 405;
     res.set_header("Allow", "GET, HEAD");
