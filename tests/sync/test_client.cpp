@@ -398,8 +398,8 @@ TEST_CASE("a new server epoch puts every local event back in the outbox and re-r
 
     // Restored from a backup taken before anything arrived.
     add_comments(a, ca, 1, "after the backup");
+    bool changed = false;   // outlives the script, which runs after this block
     if (row.at_push) {
-      bool changed = false;
       server.script = [&](const HttpRequest& r) -> std::optional<HttpResponse> {
         if (r.path == "/api/push" && !changed) {
           changed = true;

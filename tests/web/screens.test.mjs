@@ -166,7 +166,7 @@ async function dragChecks(page, view) {
   // Rows whose middle is on screen, above the status bar.
   const first = await settled(page);
   assert.equal(first.screen, 'home');
-  const statusTop = first.items.find((i) => /Last synced/.test(i.label)).y;
+  const statusTop = first.items.find((i) => /  ·  Storage: /.test(i.label)).y;
   const rowsOf = (m) => m.items.filter((i) => i.role === 'link' && i.y + i.h / 2 > 0 && i.y + i.h / 2 < statusTop);
   const before = rowsOf(first);
   assert.ok(before.length >= 5, `rows on screen: ${before.length}`);
