@@ -52,9 +52,11 @@ function hex(buffer) {
 
 async function fetchChecked(path) {
   const url = new URL(path, SCOPE).href;
-  // 'no-store': neither read nor write the HTTP cache, so a stale parley.js or parley.wasm
-  // from an earlier version can never end up in this version's cache.
-  const res = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+  // 'no-cache': use the HTTP cache only after the server confirms it is current (ETag, a
+  // 304), so the files the page itself just downloaded are not downloaded a second time,
+  // and a stale parley.js or parley.wasm can never enter this version's cache (the digest
+  // check below would refuse it anyway).
+  const res = await fetch(url, { cache: 'no-cache', credentials: 'same-origin' });
   if (!res.ok) throw new Error(`precache ${path}: HTTP ${res.status}`);
   const body = await res.arrayBuffer();
   const want = DIGESTS[path];

@@ -22,6 +22,7 @@ OUT is written as a sibling temporary directory and swapped in with two renames,
 server reading OUT never sees a mix of two builds for more than that instant.
 """
 import argparse
+import gzip
 import hashlib
 import json
 import os
@@ -107,6 +108,11 @@ def stage(public, app, out, label=None):
         fail(f"sw.js precaches files that were not staged: {', '.join(missing)}")
     digests = {rel: hashlib.sha256(data).hexdigest() for rel, data in sorted(staged.items()) if rel != "sw.js"}
     staged["sw.js"] = sw.replace(DIGESTS_TOKEN, json.dumps(digests, indent=2)).encode("utf-8")
+    # parley.wasm pre-compressed: the servers send it with Content-Encoding: gzip to a
+    # browser that accepts gzip (cpp-httplib compresses text types itself, never
+    # application/wasm). Level 9 and mtime 0, so the same build stages the same bytes.
+    if "parley.wasm" in staged:
+        staged["parley.wasm.gz"] = gzip.compress(staged["parley.wasm"], compresslevel=9, mtime=0)
 
     out = os.path.abspath(out)
     parent = os.path.dirname(out)

@@ -83,6 +83,7 @@ bool App::tick_sync() {
   HttpResponse response;
   while (platform::http_poll(id, response)) {
     changed = true;
+    sync_view_at_ = -1;
     if (login_in_flight_ && id == login_in_flight_->id) {
       login_in_flight_.reset();
       try {
@@ -111,12 +112,25 @@ bool App::tick_sync() {
   }
   if (!sync_in_flight_ && !login_in_flight_ && !sync_->server().empty() && !sync_->token().empty()) {
     if (auto request = sync_->next(now())) {
+      sync_view_at_ = -1;
       sync_in_flight_ = request;
       platform::http_send(sync_->server(), *request, sync_->token());
       changed = true;
     }
   }
   return changed;
+}
+
+const App::SyncView& App::sync_view() {
+  std::int64_t t = now();
+  if (sync_view_at_ < 0 || t - sync_view_at_ >= 1000 || t < sync_view_at_ || sync_view_version_ != data_version_) {
+    sync_view_.status = sync_->status();
+    sync_view_.server = sync_->server();
+    sync_view_.signed_in = !sync_->token().empty();
+    sync_view_at_ = t;
+    sync_view_version_ = data_version_;
+  }
+  return sync_view_;
 }
 
 void App::sign_in(const std::string& server, const std::string& username, const std::string& password) {
@@ -140,6 +154,7 @@ void App::sign_in(const std::string& server, const std::string& username, const 
 void App::sign_out() {
   if (sync_->token().empty()) return;
   sync_->sign_out();
+  sync_view_at_ = -1;
   persist_quietly();
   set_message("Signed out. Records stay on this device; sign in again to sync them.");
 }

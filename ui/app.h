@@ -102,7 +102,15 @@ class App {
   // profile becomes the server's user; on failure sign_in_error says what to check.
   void sign_in(const std::string& server, const std::string& username, const std::string& password);
   bool signing_in() const { return login_in_flight_.has_value(); }
-  bool signed_in() { return !sync_->token().empty(); }
+  // What the status bar and Settings show of sync, read from the store at most once a
+  // second or after a change (each read is a few SQLite queries; the bar draws every frame).
+  struct SyncView {
+    SyncStatus status;
+    std::string server;
+    bool signed_in = false;
+  };
+  const SyncView& sync_view();
+  bool signed_in() { return sync_view().signed_in; }
   void sign_out();
   std::string sign_in_error;
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
@@ -136,6 +144,9 @@ class App {
   std::unique_ptr<SyncEngine> sync_;
   std::optional<HttpRequest> sync_in_flight_, login_in_flight_;
   std::int64_t quiet_generation_ = -1;    // generation written for sync: no "Saved" announcement
+  SyncView sync_view_;
+  std::int64_t sync_view_at_ = -1;        // when sync_view_ was read (UTC ms); -1: stale
+  std::uint64_t sync_view_version_ = 0;
 };
 
 // Filters and orders the projection rows for the home list (pure; tested natively).

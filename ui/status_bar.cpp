@@ -34,12 +34,13 @@ void status_bar(App& app) {
   // With the stored records missing or unreadable nothing is being saved: never say "All
   // saved" over that.
   if (app.screen == Screen::StorageProblem) save = "Nothing is being saved until the storage problem is dealt with";
-  SyncStatus sync = app.sync().status();
+  const App::SyncView& view = app.sync_view();
+  const SyncStatus& sync = view.status;
   // Online means the office server answers: the browser probes it; a signed-in client
   // also knows from its last sync request (the only signal on the desktop).
   bool online = env.online && !(app.signed_in() && sync.state == SyncState::Offline);
   std::string line = save + "  ·  " + (online ? "Online" : "Offline");
-  if (app.sync().server().empty() || !app.signed_in()) {
+  if (view.server.empty() || !view.signed_in) {
     line += "  ·  Not syncing (not signed in)";
   } else {
     line += "  ·  Last synced: " + (sync.last_ok ? when_words(*sync.last_ok, app.now()) : std::string("never"));
