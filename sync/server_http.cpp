@@ -268,25 +268,7 @@ void install_routes(httplib::Server& svr, ServerStore& store, const HttpOptions&
   svr.Options(api_pattern, api_not_found);
 
   // ---- static files ----
-  const std::filesystem::path root = options.root;
-  svr.Get(R"(/.*)", [root](const httplib::Request& req, httplib::Response& res) {
-    if (root.empty()) {
-      res.status = 404;
-      res.set_content("404 Not Found\n", "text/plain; charset=utf-8");
-      return;
-    }
-    serve_file(root, req, res);
-  });
-  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("405 Method Not Allowed\n", "text/plain; charset=utf-8");
-  };
-  svr.Post(R"(/.*)", not_allowed);
-  svr.Put(R"(/.*)", not_allowed);
-  svr.Patch(R"(/.*)", not_allowed);
-  svr.Delete(R"(/.*)", not_allowed);
-  svr.Options(R"(/.*)", not_allowed);
+  add_static_routes(svr, options.root);
 
   // Errors httplib produces itself (malformed request, body over the limit) get a body too;
   // under /api/ it is the JSON error shape.

@@ -142,4 +142,44 @@ void serve_file(const fs::path& root, const httplib::Request& req, httplib::Resp
   res.set_content(std::move(body), mime_type(*file));
 }
 
+void add_static_routes(httplib::Server& svr, const fs::path& root) {
+  svr.Get(R"(/.*)", [root](const httplib::Request& req, httplib::Response& res) {
+    if (root.empty()) {
+      res.status = 404;
+      res.set_content("404 Not Found\n", "text/plain; charset=utf-8");
+      return;
+    }
+    serve_file(root, req, res);
+  });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_content("405 Method Not Allowed\n", "text/plain; charset=utf-8");
+  };
+  svr.Post(R"(/.*)", not_allowed);
+  svr.Put(R"(/.*)", not_allowed);
+  svr.Patch(R"(/.*)", not_allowed);
+  svr.Delete(R"(/.*)", not_allowed);
+  svr.Options(R"(/.*)", not_allowed);
+}
+
+ListenAddress parse_listen(const std::string& s) {
+  std::string host, port;
+  if (!s.empty() && s[0] == '[') {
+    auto close = s.find("]:");
+    if (close == std::string::npos) throw std::invalid_argument("--listen " + s + ": expected [V6ADDR]:PORT");
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--listen " + s + ": expected HOST:PORT");
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port) > 65535)
+    throw std::invalid_argument("--listen " + s + ": expected HOST:PORT with a port from 0 to 65535");
+  return {host, std::stoi(port)};
+}
+
 }  // namespace parley::server

@@ -1,5 +1,5 @@
-// sync/static_files.h — serving the staged web client from a directory, for the office
-// server (the same rules as tools/serve's parley-serve, which predates it).
+// sync/static_files.h — serving the staged web client from a directory, and the --listen
+// address, for both parley-server (the office server) and parley-serve (static only).
 //
 // Model: a directory of static files (tools/stage_web.py's output). GET and HEAD; the
 // MIME types browsers insist on (application/wasm, application/manifest+json,
@@ -11,8 +11,21 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <string>
 
 namespace parley::server {
 // Answers req (a GET or HEAD of req.path) from the canonical directory `root`.
 void serve_file(const std::filesystem::path& root, const httplib::Request& req, httplib::Response& res);
+
+// Routes every GET/HEAD not routed before to serve_file (a 404 for everything when `root`
+// is empty), and other methods to a 405 with "Allow: GET, HEAD". Add it after the API.
+void add_static_routes(httplib::Server& svr, const std::filesystem::path& root);
+
+// --listen "HOST:PORT" or "[V6ADDR]:PORT" (port 0: any free port). Throws
+// std::invalid_argument saying what is expected.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+ListenAddress parse_listen(const std::string& text);
 }  // namespace parley::server

@@ -62,27 +62,6 @@ struct UsageError {
   std::string message;
 };
 
-// "HOST:PORT" or "[V6]:PORT".
-void parse_listen(const std::string& s, Options& o) {
-  std::string host, port;
-  if (!s.empty() && s[0] == '[') {
-    auto close = s.find("]:");
-    if (close == std::string::npos) throw UsageError{"--listen " + s + ": expected [V6ADDR]:PORT"};
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos) throw UsageError{"--listen " + s + ": expected HOST:PORT"};
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535)
-    throw UsageError{"--listen " + s + ": expected HOST:PORT with a port from 0 to 65535"};
-  o.host = host;
-  o.port = std::stoi(port);
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   bool have_root = false;
@@ -106,7 +85,13 @@ Options parse_args(int argc, char** argv) {
       o.root = next();
       have_root = true;
     } else if (arg == "--listen") {
-      parse_listen(next(), o);
+      try {
+        auto listen = parley::server::parse_listen(next());
+        o.host = listen.host;
+        o.port = listen.port;
+      } catch (const std::invalid_argument& e) {
+        throw UsageError{e.what()};
+      }
     } else {
       throw UsageError{"unknown argument " + arg};
     }
@@ -198,17 +183,7 @@ int main(int argc, char** argv) {
   svr.Options(api_pattern, api_not_found);
 
   const fs::path root = opt.root;
-  svr.Get(R"(/.*)", [&root](const httplib::Request& req, httplib::Response& res) { parley::server::serve_file(root, req, res); });
-  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("405 Method Not Allowed\n", "text/plain; charset=utf-8");
-  };
-  svr.Post(R"(/.*)", not_allowed);
-  svr.Put(R"(/.*)", not_allowed);
-  svr.Patch(R"(/.*)", not_allowed);
-  svr.Delete(R"(/.*)", not_allowed);
-  svr.Options(R"(/.*)", not_allowed);
+  parley::server::add_static_routes(svr, root);
 
   // Errors httplib produces itself (unroutable, malformed, too large) get a body too; the
   // /api/ namespace always answers JSON.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "sync/server_http.h"
+#include "sync/static_files.h"
 #include "sync/server_store.h"
 
 namespace fs = std::filesystem;
@@ -103,25 +104,6 @@ void only(const Args& a, const std::vector<std::string>& allowed) {
       throw UsageError{"unknown option --" + k};
 }
 
-// "HOST:PORT" or "[V6]:PORT".
-std::pair<std::string, int> parse_listen(const std::string& s) {
-  std::string host, port;
-  if (!s.empty() && s[0] == '[') {
-    auto close = s.find("]:");
-    if (close == std::string::npos) throw UsageError{"--listen " + s + ": expected [V6ADDR]:PORT"};
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-  } else {
-    auto colon = s.rfind(':');
-    if (colon == std::string::npos) throw UsageError{"--listen " + s + ": expected HOST:PORT"};
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-  }
-  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535)
-    throw UsageError{"--listen " + s + ": expected HOST:PORT with a port from 0 to 65535"};
-  return {host, std::stoi(port)};
-}
 
 std::unique_ptr<ServerStore> open_store(const Args& a, bool create) {
   fs::path dir = a.need("data", "the server's data directory");
@@ -235,7 +217,14 @@ int serve(int argc, char** argv) {
   Args a = parse(argc, argv, 2, {"demo"});
   only(a, {"data", "listen", "root", "cert", "key", "demo", "read-timeout"});
   if (!a.words.empty()) throw UsageError{"unexpected argument '" + a.words[0] + "'"};
-  auto [host, port_wanted] = parse_listen(a.get("listen", "127.0.0.1:8080"));
+  parley::server::ListenAddress address;
+  try {
+    address = parley::server::parse_listen(a.get("listen", "127.0.0.1:8080"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError{e.what()};
+  }
+  const std::string& host = address.host;
+  const int port_wanted = address.port;
   HttpOptions opt;
   if (a.has("root")) {
     std::error_code ec;
