@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
                 written, static_cast<long long>(store.event_count()), static_cast<double>(bytes) / 1e6, write_ms);
     // What the Home list shows with its default filter (closed challenges hidden).
     long listed = 0;
-    for (const auto& r : store.challenges()) listed += r.status != "closed";
+    for (const auto& r : store.challenges()) listed += r.status != Status::Closed;
     std::printf("home list: %ld rows (closed ones hidden)\n", listed);
 
     if (measure) {

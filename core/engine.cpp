@@ -13,42 +13,6 @@ std::string text_of(const Json& body, const char* key) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
-
-std::string require_text(const Json& body, const char* key, const std::string& what) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) throw CommandError(what + " is missing");
-  if (!it->is_string()) throw CommandError(what + " must be text");
-  std::string v = it->get<std::string>();
-  if (blank(v)) throw CommandError(what + " is empty");
-  if (v.size() > kMaxTextLength) throw CommandError(what + " is longer than " + std::to_string(kMaxTextLength) + " characters");
-  return v;
-}
-
-std::string require_one_of(const Json& body, const char* key, const std::string& what,
-                           const std::vector<std::string>& options) {
-  std::string v = require_text(body, key, what);
-  if (std::find(options.begin(), options.end(), v) == options.end()) {
-    std::string list;
-    for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
-    throw CommandError(what + " '" + v + "' is not one of: " + list);
-  }
-  return v;
-}
-
-void optional_date(const Json& body, const char* key, const std::string& what) {
-  if (!body.contains(key) || body[key].is_null()) return;
-  if (!body[key].is_string() || !parse_date(body[key].get<std::string>()))
-    throw CommandError(what + " must be a date written YYYY-MM-DD");
-}
-
-void require_person(const Json& p, const std::string& what, bool need_name, bool need_agency) {
-  if (!p.is_object()) throw CommandError(what + " is missing");
-  if (need_name) require_text(p, "name", what + " name");
-  if (need_agency) require_text(p, "agency", what + " agency");
-  if (p.contains("role") && !p["role"].is_null())
-    require_one_of(p, "role", what + " role", role_levels());
-}
 
 bool matches(const EventMatch& m, const Event& e) {
   if (e.kind != m.kind) return false;
@@ -109,32 +73,7 @@ std::optional<std::int64_t> reference_time(const TimescaleFrom& f, const Challen
   return std::nullopt;
 }
 
-const std::set<EventKind> kAllowedAfterClose = {EventKind::Comment,        EventKind::Correction,
-                                                EventKind::LearningRecorded, EventKind::RecordSigned,
-                                                EventKind::FeedbackGiven,  EventKind::ReviewSettled,
-                                                EventKind::ViewsRecorded,  EventKind::NotificationSent};
-const std::set<EventKind> kCorrectable = {EventKind::ChallengeOpened,  EventKind::DiscussionRecorded,
-                                          EventKind::ActionAgreed,     EventKind::OutcomeAgreed,
-                                          EventKind::RecordSigned,     EventKind::FeedbackGiven,
-                                          EventKind::NotificationSent, EventKind::LearningRecorded,
-                                          EventKind::ViewsRecorded,    EventKind::Comment,
-                                          EventKind::PartyAdded,       EventKind::Referred,
-                                          EventKind::Escalated,        EventKind::Expedited};
-// Fields that define a transition: a correction may not rewrite them (record a new event).
-const std::vector<std::string> kFixedFields = {"procedure", "from_stage", "to_stage", "action", "corrects",
-                                               "conflict", "side", "procedure_digest"};
-
 }  // namespace
-
-const std::vector<std::string>& challenge_categories() {
-  static const std::vector<std::string> v = {
-      "response_to_referral",        "outcome_of_assessment",  "implementation_of_plan",
-      "effectiveness_of_plan",       "information_sharing",    "levels_of_need",
-      "referral_not_accepted",       "roles_and_responsibilities", "sufficiency_of_action",
-      "care_planning",               "communication",          "section_42_enquiry_closure",
-      "best_interests_decision",     "other"};
-  return v;
-}
 
 Json Author::to_json() const {
   return Json{{"name", name}, {"job_title", job_title}, {"agency", agency}, {"role", role}};
@@ -183,7 +122,7 @@ ChallengeView derive(const ChallengeState& s, const Procedure& p, std::int64_t a
   ChallengeView v;
   v.state = s;
   v.procedure = &p;
-  v.status = s.closed ? "closed" : s.outcome_recorded ? "resolved" : "open";
+  v.status = s.closed ? Status::Closed : s.outcome_recorded ? Status::Resolved : Status::Open;
   v.stage = s.stage;
   const Stage* st = p.stage(s.stage);
   if (!st) return v;
@@ -194,7 +133,7 @@ ChallengeView derive(const ChallengeState& s, const Procedure& p, std::int64_t a
     if (from) {
       v.deadline = make_deadline(*st->timescale, region, *from, as_of, calendar);
       v.deadline->measured_from = describe_from(st->timescale->from, st->number);
-      v.deadline->overdue = v.deadline->overdue && v.status == "open";
+      v.deadline->overdue = is_overdue(v.status, v.deadline->due, as_of);
       v.overdue = v.deadline->overdue;
     } else {
       v.deadline_pending = "measured from " + describe_from(st->timescale->from, st->number) + ", not recorded yet";
@@ -214,7 +153,7 @@ ChallengeView derive(const ChallengeState& s, const Procedure& p, std::int64_t a
       if (auto from = reference_time(ra.timescale->from, s, st->number)) {
         item.deadline = make_deadline(*ra.timescale, region, *from, as_of, calendar);
         item.deadline->measured_from = describe_from(ra.timescale->from, st->number);
-        item.deadline->overdue = item.deadline->overdue && !item.done && v.status == "open";
+        item.deadline->overdue = !item.done && is_overdue(v.status, item.deadline->due, as_of);
       }
     }
     v.checklist.push_back(std::move(item));
@@ -248,7 +187,7 @@ Json to_json(const ChallengeView& v) {
   j["id"] = s.id;
   j["procedure"] = v.procedure ? v.procedure->id : s.procedure;
   j["board"] = v.procedure ? v.procedure->board.name : "";
-  j["status"] = v.status;
+  j["status"] = std::string(to_string(v.status));
   j["stage"] = v.stage;
   j["stage_name"] = v.stage_name;
   j["expedited"] = s.expedited;
@@ -306,7 +245,7 @@ Json to_json(const ChallengeView& v) {
     Json t = {{"id", e.id},
               {"kind", std::string(to_string(e.kind))},
               {"at", format_utc(e.at)},
-              {"author", e.author.value("name", "")},
+              {"author", text_of(e.author, "name")},
               {"stage", s.event_stage.count(e.id) ? s.event_stage.at(e.id) : 0},
               {"body", e.body}};
     auto it = s.corrections.find(e.id);
@@ -364,12 +303,12 @@ void Engine::refresh_projection(const std::string& challenge) {
   row.opened_at = s.opened_at;
   row.updated_at = s.events.empty() ? s.opened_at : s.events.back().at;
   for (const auto& e : s.events) row.updated_at = std::max(row.updated_at, e.at);
-  row.subject_name = s.opened_body.contains("subject") ? s.opened_body["subject"].value("name", "") : "";
-  row.challenger_agency = s.opened_body.contains("challenger") ? s.opened_body["challenger"].value("agency", "") : "";
-  row.challenged_agency = s.opened_body.contains("challenged") ? s.opened_body["challenged"].value("agency", "") : "";
+  row.subject_name = text_of(s.opened_body.value("subject", Json::object()), "name");
+  row.challenger_agency = text_of(s.opened_body.value("challenger", Json::object()), "agency");
+  row.challenged_agency = text_of(s.opened_body.value("challenged", Json::object()), "agency");
   row.category = text_of(s.opened_body, "category");
   row.event_count = static_cast<int>(s.events.size());
-  row.status = s.closed ? "closed" : s.outcome_recorded ? "resolved" : "open";
+  row.status = s.closed ? Status::Closed : s.outcome_recorded ? Status::Resolved : Status::Open;
   if (p) {
     ChallengeView v = derive(s, *p, clock_.now_ms(), calendar_);
     if (v.deadline) row.deadline = v.deadline->due;
@@ -419,40 +358,18 @@ std::int64_t checked_time(std::optional<std::int64_t> at, const Clock& clock) {
   return *at;
 }
 
-void check_author(const Author& a) {
-  if (blank(a.name) || blank(a.agency))
-    throw CommandError("say who is recording this: a name and an agency are needed");
-  if (!a.role.empty() && std::find(role_levels().begin(), role_levels().end(), a.role) == role_levels().end())
-    throw CommandError("role '" + a.role + "' is not one of: practitioner, line_manager, safeguarding_lead, "
-                       "senior_manager, director, board");
-}
 }  // namespace
 
 std::string Engine::open(Json body, const Author& author, std::optional<std::int64_t> at_opt) {
-  check_author(author);
   if (!body.is_object()) throw CommandError("challenge details are missing");
-  std::string proc_id = require_text(body, "procedure", "procedure");
-  const Procedure* p = procedures_.find(proc_id);
-  if (!p) {
+  if (!body.contains("risk") || body["risk"].is_null()) body["risk"] = "standard";
+  const Procedure* p = procedures_.find(text_of(body, "procedure"));
+  if (!p && body.contains("procedure") && body["procedure"].is_string()) {
     std::string ids;
     for (const auto* q : procedures_.all()) ids += (ids.empty() ? "" : ", ") + q->id;
-    throw CommandError("unknown procedure '" + proc_id + "'; known: " + ids);
+    throw CommandError("unknown procedure '" + text_of(body, "procedure") + "'; known: " + ids);
   }
-  if (!body.contains("imminent_risk") || !body["imminent_risk"].is_boolean())
-    throw CommandError("answer the imminent-risk question first: is anyone at imminent risk of harm? (yes or no)");
-  const Json& subject = body.contains("subject") ? body["subject"] : Json();
-  require_person(subject, "subject", true, false);
-  if (subject.contains("kind") && !subject["kind"].is_null())
-    require_one_of(subject, "kind", "subject kind", {"adult", "child"});
-  optional_date(subject, "date_of_birth", "subject date of birth");
-  if (subject.contains("lacks_capacity") && !subject["lacks_capacity"].is_null() && !subject["lacks_capacity"].is_boolean())
-    throw CommandError("subject lacks_capacity must be true or false");
-  require_person(body.contains("challenger") ? body["challenger"] : Json(), "challenger", true, true);
-  require_person(body.contains("challenged") ? body["challenged"] : Json(), "challenged party", false, true);
-  require_one_of(body, "category", "category", challenge_categories());
-  require_text(body, "summary", "summary of the reason for the dispute");
-  if (!body.contains("risk") || body["risk"].is_null()) body["risk"] = "standard";
-  require_one_of(body, "risk", "risk", {"standard", "at_risk"});
+  check_opening(p, body, author.to_json());
   body["procedure_digest"] = p->digest;
   body["board"] = p->board.name;
   std::int64_t at = checked_time(at_opt, clock_);
@@ -481,154 +398,22 @@ std::string Engine::open(Json body, const Author& author, std::optional<std::int
   return id;
 }
 
-void Engine::validate(const ChallengeState& s, const Procedure& p, EventKind kind, Json& body) {
-  if (s.closed && !kAllowedAfterClose.count(kind))
-    throw CommandError("challenge " + s.id + " is closed; only comments, corrections, signatures, feedback, "
-                       "views, notifications and learning can be added");
-  if (body.contains("fulfils") && !body["fulfils"].is_null()) {
-    if (!body["fulfils"].is_array()) throw CommandError("fulfils must be a list of required action ids");
-    const Stage* st = p.stage(s.stage);
-    for (const auto& f : body["fulfils"]) {
-      bool known = false;
-      if (st && f.is_string())
-        for (const auto& ra : st->required_actions) known = known || ra.id == f.get<std::string>();
-      if (!known)
-        throw CommandError("'" + (f.is_string() ? f.get<std::string>() : f.dump()) + "' is not a required action of stage " +
-                           std::to_string(s.stage) + " of " + p.id);
-    }
-  }
-  switch (kind) {
-    case EventKind::ChallengeOpened:
-      throw CommandError("a challenge is opened once; use 'challenge open' for a new one");
-    case EventKind::ImminentRiskGuidanceShown:
-      break;
-    case EventKind::PartyAdded:
-      require_person(body.contains("party") ? body["party"] : Json(), "party", true, true);
-      break;
-    case EventKind::DiscussionRecorded: {
-      if (!body.contains("with") || !body["with"].is_array() || body["with"].empty())
-        throw CommandError("say who the discussion was with (name, job title, agency)");
-      for (const auto& w : body["with"]) require_person(w, "person discussed with", true, false);
-      require_one_of(body, "method", "how it was held", discussion_methods());
-      require_text(body, "summary", "discussion summary");
-      if (!body.contains("agreed") || !body["agreed"].is_boolean())
-        throw CommandError("say whether the discussion reached agreement (agreed: yes or no)");
-      break;
-    }
-    case EventKind::ActionAgreed:
-      require_text(body, "description", "action description");
-      require_text(body, "owner", "action owner");
-      optional_date(body, "due", "action due date");
-      break;
-    case EventKind::ActionCompleted: {
-      std::string ref = require_text(body, "action", "the agreed action being completed");
-      bool found = false;
-      for (const auto& a : s.actions)
-        if (a.event_id == ref) {
-          found = true;
-          if (a.completed) throw CommandError("action '" + a.description + "' is already complete");
-        }
-      if (!found) throw CommandError("no agreed action " + ref + " in challenge " + s.id);
-      break;
-    }
-    case EventKind::Escalated: {
-      if (s.outcome_recorded)
-        throw CommandError("an outcome is already agreed for " + s.id + "; record a correction or close it instead");
-      if (s.stage >= p.last_stage())
-        throw CommandError("stage " + std::to_string(s.stage) + " is the last stage of " + p.id +
-                           "; record the outcome or refer it elsewhere");
-      require_text(body, "reason", "reason for escalating");
-      require_text(body, "tried", "what was tried at this stage");
-      body["from_stage"] = s.stage;
-      body["to_stage"] = s.stage + 1;
-      break;
-    }
-    case EventKind::Expedited:
-      if (s.expedited) throw CommandError("challenge " + s.id + " is already expedited");
-      require_text(body, "reason", "reason for expediting (who is at risk of harm)");
-      break;
-    case EventKind::NotificationSent:
-      require_text(body, "to", "who was notified");
-      require_text(body, "reason", "why they were notified");
-      break;
-    case EventKind::OutcomeAgreed:
-      if (s.outcome_recorded)
-        throw CommandError("an outcome is already recorded for " + s.id + "; correct it instead of recording another");
-      require_text(body, "outcome", "outcome");
-      break;
-    case EventKind::FeedbackGiven:
-      require_text(body, "to", "who was given feedback");
-      require_text(body, "summary", "feedback summary");
-      break;
-    case EventKind::RecordSigned:
-      if (!s.outcome_recorded && !s.closed)
-        throw CommandError("the record is signed once the outcome is recorded; record the outcome first");
-      require_one_of(body, "side", "signing side", {"challenger", "challenged"});
-      require_text(body, "name", "signatory name");
-      require_text(body, "job_title", "signatory job title");
-      require_text(body, "agency", "signatory agency");
-      require_text(body, "date", "date signed");
-      optional_date(body, "date", "date signed");
-      break;
-    case EventKind::Referred: {
-      std::vector<std::string> routes = route_kinds();
-      routes.push_back("other");
-      require_one_of(body, "route", "route", routes);
-      break;
-    }
-    case EventKind::Closed:
-      if (!s.outcome_recorded && s.referrals.empty())
-        throw CommandError("record the outcome (or a referral elsewhere) before closing " + s.id);
-      break;
-    case EventKind::LearningRecorded:
-      require_one_of(body, "review", "review considered", {"none", "single_agency", "multi_agency"});
-      require_text(body, "lessons", "lessons to disseminate");
-      break;
-    case EventKind::ViewsRecorded:
-      require_text(body, "views", "the subject's views and wishes");
-      break;
-    case EventKind::Comment:
-      require_text(body, "text", "comment");
-      break;
-    case EventKind::Correction: {
-      std::string target = require_text(body, "corrects", "the event being corrected");
-      const Event* e = s.find(target);
-      if (!e) throw CommandError("no event " + target + " in challenge " + s.id);
-      if (!kCorrectable.count(e->kind))
-        throw CommandError(std::string("a ") + std::string(to_string(e->kind)) + " event cannot be corrected");
-      require_text(body, "reason", "reason for the correction");
-      if (body.contains("changes")) {
-        if (!body["changes"].is_object()) throw CommandError("changes must be an object of corrected fields");
-        for (const auto& f : kFixedFields)
-          if (body["changes"].contains(f))
-            throw CommandError("'" + f + "' cannot be corrected; record a new event instead");
-      }
-      break;
-    }
-    case EventKind::ReviewSettled: {
-      std::string cid = require_text(body, "conflict", "the conflict being settled");
-      bool open = false;
-      for (const auto& c : s.conflicts) open = open || (c.id == cid && !c.settled);
-      if (!open) throw CommandError("no unsettled conflict " + cid + " in challenge " + s.id);
-      require_text(body, "decision", "the decision settling it");
-      break;
-    }
-  }
-}
-
 std::string Engine::record(const std::string& challenge, EventKind kind, Json body, const Author& author,
                            std::optional<std::int64_t> at_opt) {
-  check_author(author);
   if (!body.is_object()) throw CommandError("event details must be an object");
   std::int64_t at = checked_time(at_opt, clock_);
   std::string id;
   store_.transaction([&] {
     ChallengeState s = state(challenge);
     const Procedure& p = procedure_of(s);
-    if (at < s.opened_at)
-      throw CommandError("the time given (" + format_utc(at) + ") is before the challenge was raised (" +
-                         format_utc(s.opened_at) + ")");
-    validate(s, p, kind, body);
+    if (kind == EventKind::ChallengeOpened)
+      throw CommandError("a challenge is opened once; use 'challenge open' for a new one");
+    if (kind == EventKind::Escalated && body.is_object()) {
+      // Which stage is escalated is the state's to say, not the caller's.
+      body["from_stage"] = s.stage;
+      body["to_stage"] = s.stage + 1;
+    }
+    check_event(s, p, kind, body, author.to_json(), at);
     Event e = make_event(challenge, kind, body, author, at, s.heads, &s);
     store_.insert_event(e, true);
     refresh_projection(challenge);
@@ -642,6 +427,15 @@ std::size_t Engine::merge(const std::vector<Event>& events) {
   store_.transaction([&] {
     std::map<std::string, const Event*> batch;
     for (const auto& e : events) {
+      // An event that breaks its kind's description is never folded: it is kept in the
+      // quarantine with the reason, and the rest of the bundle goes on (event_rules.h).
+      try {
+        check_body(e.kind, e.body);
+      } catch (const RuleError& bad) {
+        store_.quarantine("event " + e.id + " (" + std::string(to_string(e.kind)) + ") " + bad.field + ": " + bad.what(),
+                          to_json(e).dump(), clock_.now_ms());
+        continue;
+      }
       if (!verify_hash(e)) throw CommandError("event " + e.id + " does not match its hash: it was altered; nothing imported");
       auto [it, fresh] = batch.emplace(e.id, &e);
       if (!fresh && it->second->hash != e.hash)

@@ -15,21 +15,12 @@
 
 #include "core/calendar.h"
 #include "core/clock.h"
+#include "core/event_rules.h"
 #include "core/fold.h"
 #include "core/procedure.h"
 #include "core/store.h"
 
 namespace parley {
-
-// A command the procedure or the state does not allow, or input that is missing or
-// malformed. The message says what to fix; nothing was written.
-class CommandError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Categories of disagreement named in the seed documents.
-const std::vector<std::string>& challenge_categories();
 
 struct Deadline {
   std::int64_t due = 0;              // UTC ms (end of the UK day for day-based units)
@@ -51,7 +42,7 @@ struct ChecklistItem {
 struct ChallengeView {
   ChallengeState state;
   const Procedure* procedure = nullptr;
-  std::string status;                // "open", "resolved" (outcome agreed), "closed"
+  Status status = Status::Open;
   int stage = 0;
   std::string stage_name;
   std::optional<Deadline> deadline;  // current stage's deadline; none without a timescale
@@ -115,7 +106,6 @@ class Engine {
   Event make_event(const std::string& challenge, EventKind kind, Json body, const Author& author,
                    std::int64_t at, const std::vector<std::string>& parents, const ChallengeState* state);
   void refresh_projection(const std::string& challenge);
-  void validate(const ChallengeState& s, const Procedure& p, EventKind kind, Json& body);
 
   Store& store_;
   const ProcedureLibrary& procedures_;

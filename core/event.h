@@ -70,10 +70,16 @@ struct Event {
   std::string hash;                // sha256 hex of the canonical content (see content_hash)
 };
 
-// Thrown for an event that does not parse or fails its checks; `what()` names the field.
+// Thrown for an event that does not parse or fails its checks. `what()` is
+// "FIELD: what is wrong"; `field` is the path inside the event ("body.summary", "hlc", or
+// empty for the event as a whole); `too_large` marks a size limit rather than a shape.
 class EventError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  EventError(std::string field, const std::string& detail, bool too_large = false)
+      : std::runtime_error((field.empty() ? std::string("event") : field) + ": " + detail),
+        field(std::move(field)), too_large(too_large) {}
+  std::string field;
+  bool too_large = false;
 };
 
 // The canonical text hashed: the event as JSON without "hash", keys sorted, no spaces,

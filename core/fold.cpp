@@ -29,6 +29,16 @@ std::string text_of(const Json& body, const char* key) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The fold never throws on what it is given: a field of the wrong type reads as absent.
+// (Events are checked against core/event_rules.h before they are stored, but a store may
+// hold events from before those checks.)
+int int_of(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_number_integer()) return 0;
+  auto v = it->get<std::int64_t>();
+  return v < 0 || v > 1000 ? 0 : static_cast<int>(v);
+}
+
 }  // namespace
 
 std::vector<Event> causal_order(std::vector<Event> events) {
@@ -102,6 +112,116 @@ Json ChallengeState::corrected_body(const std::string& event_id) const {
   return body;
 }
 
+namespace {
+
+void apply(ChallengeState& s, const Event& e) {
+  s.event_stage[e.id] = s.stage;
+  switch (e.kind) {
+    case EventKind::ChallengeOpened:
+      if (!s.opened) {
+        s.opened = true;
+        s.opened_body = e.body;
+        s.opened_at = e.at;
+        s.procedure = text_of(e.body, "procedure");
+        s.procedure_digest = text_of(e.body, "procedure_digest");
+        s.risk = text_of(e.body, "risk");
+        s.expedited = s.risk == "at_risk";
+        s.stage = 1;
+        s.event_stage[e.id] = 1;
+        s.stages.push_back({1, e.at, e.id});
+      }
+      break;
+    case EventKind::ImminentRiskGuidanceShown:
+      s.imminent_risk_guidance_shown = true;
+      break;
+    case EventKind::PartyAdded:
+      s.parties.push_back(e.body);
+      break;
+    case EventKind::ActionAgreed:
+      s.actions.push_back({e.id, text_of(e.body, "description"), text_of(e.body, "owner"), text_of(e.body, "due"),
+                           s.stage, false, {}});
+      break;
+    case EventKind::ActionCompleted: {
+      std::string ref = text_of(e.body, "action");
+      for (auto& a : s.actions)
+        if (a.event_id == ref && !a.completed) {
+          a.completed = true;
+          a.completed_by_event = e.id;
+        }
+      break;
+    }
+    case EventKind::Escalated: {
+      int from = int_of(e.body, "from_stage");
+      if (!s.closed && from == s.stage) {
+        s.stage = from + 1;
+        s.stages.push_back({s.stage, e.at, e.id});
+      }
+      break;
+    }
+    case EventKind::Expedited:
+      s.expedited = true;
+      break;
+    case EventKind::OutcomeAgreed:
+      s.outcome_recorded = true;
+      s.outcome = e.body;
+      s.resolution_stage = s.stage;
+      s.resolved_at = e.at;
+      break;
+    case EventKind::RecordSigned:
+      s.signatures[text_of(e.body, "side")] = e.body;
+      break;
+    case EventKind::Referred:
+      s.referrals.push_back(text_of(e.body, "route"));
+      break;
+    case EventKind::Closed:
+      if (!s.closed) {
+        s.closed = true;
+        s.closed_at = e.at;
+        if (!s.resolution_stage) s.resolution_stage = s.stage;
+      }
+      break;
+    case EventKind::Correction:
+      s.corrections[text_of(e.body, "corrects")].push_back(e.id);
+      break;
+    case EventKind::ReviewSettled:
+      break;
+    case EventKind::DiscussionRecorded:
+    case EventKind::NotificationSent:
+    case EventKind::FeedbackGiven:
+    case EventKind::LearningRecorded:
+    case EventKind::ViewsRecorded:
+    case EventKind::Comment:
+      break;
+  }
+}
+
+void apply_corrections(ChallengeState& s) {
+  // Corrections of the opening or the outcome change what the state shows.
+  if (s.opened) {
+    for (const auto& e : s.events)
+      if (e.kind == EventKind::ChallengeOpened) {
+        s.opened_body = s.corrected_body(e.id);
+        break;
+      }
+  }
+  for (auto it = s.events.rbegin(); it != s.events.rend(); ++it)
+    if (it->kind == EventKind::OutcomeAgreed) {
+      s.outcome = s.corrected_body(it->id);
+      break;
+    }
+}
+
+}  // namespace
+
+void extend(ChallengeState& s, const Event& e) {
+  if (s.id.empty()) s.id = e.challenge;
+  s.events.push_back(e);
+  apply(s, e);
+  std::erase_if(s.heads, [&](const std::string& h) { return std::find(e.parents.begin(), e.parents.end(), h) != e.parents.end(); });
+  s.heads.insert(std::upper_bound(s.heads.begin(), s.heads.end(), e.id), e.id);
+  if (e.kind == EventKind::Correction) apply_corrections(s);
+}
+
 ChallengeState fold(std::vector<Event> input) {
   ChallengeState s;
   if (input.empty()) return s;
@@ -139,102 +259,17 @@ ChallengeState fold(std::vector<Event> input) {
   for (std::size_t i = 0; i < n; ++i) {
     const Event& e = s.events[i];
     for (const auto& p : e.parents) named_as_parent.insert(p);
-    s.event_stage[e.id] = s.stage;
-    switch (e.kind) {
-      case EventKind::ChallengeOpened:
-        if (!s.opened) {
-          s.opened = true;
-          s.opened_body = e.body;
-          s.opened_at = e.at;
-          s.procedure = text_of(e.body, "procedure");
-          s.procedure_digest = text_of(e.body, "procedure_digest");
-          s.risk = text_of(e.body, "risk");
-          s.expedited = s.risk == "at_risk";
-          s.stage = 1;
-          s.event_stage[e.id] = 1;
-          s.stages.push_back({1, e.at, e.id});
-        }
-        break;
-      case EventKind::ImminentRiskGuidanceShown:
-        s.imminent_risk_guidance_shown = true;
-        break;
-      case EventKind::PartyAdded:
-        s.parties.push_back(e.body);
-        break;
-      case EventKind::ActionAgreed:
-        s.actions.push_back({e.id, text_of(e.body, "description"), text_of(e.body, "owner"), text_of(e.body, "due"),
-                             s.stage, false, {}});
-        break;
-      case EventKind::ActionCompleted: {
-        std::string ref = text_of(e.body, "action");
-        for (auto& a : s.actions)
-          if (a.event_id == ref && !a.completed) {
-            a.completed = true;
-            a.completed_by_event = e.id;
-          }
-        break;
-      }
-      case EventKind::Escalated: {
-        escalations.push_back(i);
-        int from = e.body.value("from_stage", 0);
-        if (!s.closed && from == s.stage) {
-          s.stage = from + 1;
-          s.stages.push_back({s.stage, e.at, e.id});
-        }
-        break;
-      }
-      case EventKind::Expedited:
-        s.expedited = true;
-        break;
-      case EventKind::OutcomeAgreed:
-        outcomes.push_back(i);
-        s.outcome_recorded = true;
-        s.outcome = e.body;
-        s.resolution_stage = s.stage;
-        s.resolved_at = e.at;
-        break;
-      case EventKind::RecordSigned:
-        s.signatures[text_of(e.body, "side")] = e.body;
-        break;
-      case EventKind::Referred:
-        s.referrals.push_back(text_of(e.body, "route"));
-        break;
-      case EventKind::Closed:
-        closures.push_back(i);
-        if (!s.closed) {
-          s.closed = true;
-          s.closed_at = e.at;
-          if (!s.resolution_stage) s.resolution_stage = s.stage;
-        }
-        break;
-      case EventKind::Correction:
-        s.corrections[text_of(e.body, "corrects")].push_back(e.id);
-        break;
-      case EventKind::ReviewSettled:
-        settlements.push_back(i);
-        break;
-      case EventKind::DiscussionRecorded:
-      case EventKind::NotificationSent:
-      case EventKind::FeedbackGiven:
-      case EventKind::LearningRecorded:
-      case EventKind::ViewsRecorded:
-      case EventKind::Comment:
-        break;
-    }
+    apply(s, e);
+    if (e.kind == EventKind::Escalated) escalations.push_back(i);
+    if (e.kind == EventKind::OutcomeAgreed) outcomes.push_back(i);
+    if (e.kind == EventKind::Closed) closures.push_back(i);
+    if (e.kind == EventKind::ReviewSettled) settlements.push_back(i);
   }
   for (const auto& e : s.events)
     if (!named_as_parent.count(e.id)) s.heads.push_back(e.id);
   std::sort(s.heads.begin(), s.heads.end());
 
-  // Corrections of the opening or the outcome change what the state shows.
-  if (s.opened) {
-    for (const auto& e : s.events)
-      if (e.kind == EventKind::ChallengeOpened) {
-        s.opened_body = s.corrected_body(e.id);
-        break;
-      }
-  }
-  if (!outcomes.empty()) s.outcome = s.corrected_body(s.events[outcomes.back()].id);
+  apply_corrections(s);
 
   // Conflicts: pairs of concurrent incompatible transitions.
   auto add_conflict = [&](const char* kind, std::string description, std::size_t a, std::size_t b) {
@@ -246,7 +281,7 @@ ChallengeState fold(std::vector<Event> input) {
   for (std::size_t x = 0; x < escalations.size(); ++x)
     for (std::size_t y = x + 1; y < escalations.size(); ++y) {
       std::size_t a = escalations[x], b = escalations[y];
-      int fa = s.events[a].body.value("from_stage", 0), fb = s.events[b].body.value("from_stage", 0);
+      int fa = int_of(s.events[a].body, "from_stage"), fb = int_of(s.events[b].body, "from_stage");
       if (fa == fb && concurrent(a, b))
         add_conflict("concurrent_escalations",
                      "Stage " + std::to_string(fa) + " was escalated twice at the same time, on different devices", a, b);
@@ -269,7 +304,7 @@ ChallengeState fold(std::vector<Event> input) {
   // concurrent twin) cannot be applied; show it instead of dropping it.
   for (std::size_t a : escalations) {
     const Event& e = s.events[a];
-    int from = e.body.value("from_stage", 0);
+    int from = int_of(e.body, "from_stage");
     bool applied = false;
     for (const auto& v : s.stages) applied = applied || v.event_id == e.id;
     bool twin = false;

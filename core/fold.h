@@ -83,6 +83,13 @@ struct ChallengeState {
 // of other challenges are ignored). Deterministic for a given set.
 ChallengeState fold(std::vector<Event> events);
 
+// Adds one event that had seen every event of `s` (its parents are all of s.heads): the
+// same state as folding everything again, for the fields the event rules read, in time
+// that does not grow with the history (the office server checks long pushes this way).
+// Such an event is concurrent with nothing, so it raises no conflict; a review_settled
+// added this way is not applied to s.conflicts (fold again to see it settled).
+void extend(ChallengeState& s, const Event& e);
+
 // The order fold() applies events in; exposed for tests and the timeline.
 std::vector<Event> causal_order(std::vector<Event> events);
 

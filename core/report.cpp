@@ -145,7 +145,7 @@ std::string form_html(const ChallengeView& view, const Form& form, std::int64_t 
     h += "<tr><th>" + html_escape(row.label) + "</th><td>" + html_escape(row.value) + "</td></tr>";
   h += "</table>";
   if (!form.note.empty()) h += "<p class=\"note\">" + html_escape(form.note) + "</p>";
-  h += "<footer>Printed from Parley on " + html_escape(local_day(printed_at)) + ". Status: " + html_escape(view.status) +
+  h += "<footer>Printed from Parley on " + html_escape(local_day(printed_at)) + ". Status: " + html_escape(std::string(to_string(view.status))) +
        ", stage " + std::to_string(view.stage) + ". Generated from the challenge's recorded events.</footer>";
   h += "</body></html>\n";
   return h;

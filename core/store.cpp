@@ -1,7 +1,9 @@
 // core/store.cpp — SQLite schema, migrations and queries (see store.h).
 #include "core/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -82,46 +84,7 @@ const char* const kMigrations[] = {
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVersion);
 
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw StoreError(std::string("database error: ") + sqlite3_errmsg(db));
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bind_null(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw StoreError(std::string("database write failed: ") + sqlite3_errmsg(db_));
-  }
-  std::string text(int c) {
-    auto* p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, c))) : "";
-  }
-  std::int64_t integer(int c) { return sqlite3_column_int64(s_, c); }
-  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
+using Stmt = sql::Statement;
 
 std::string explain_open_error(const std::string& path, int rc, const std::string& detail) {
   switch (rc & 0xff) {
@@ -146,6 +109,12 @@ std::string explain_open_error(const std::string& path, int rc, const std::strin
 Store::Store(const std::string& path, StoreOptions options) : path_(path) {
   if (!options.create && path != ":memory:" && !std::filesystem::exists(path))
     throw StoreError("no Parley database at " + path + ": check the path (or create one by opening a challenge)");
+  // A new database is created readable by its owner only (0600): it holds special-category
+  // personal data and, once signed in, the sync token. SQLite gives its journal the same mode.
+  if (options.create && path != ":memory:" && !path.empty() && !std::filesystem::exists(path)) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
@@ -155,6 +124,7 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path) {
     throw StoreError(explain_open_error(path, rc, detail));
   }
   sqlite3_extended_result_codes(db_, 1);
+  transactions_.emplace(db_);
   sqlite3_busy_timeout(db_, 2000);
   try {
     exec("PRAGMA foreign_keys = ON");
@@ -179,7 +149,7 @@ void Store::exec(const char* sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    throw StoreError(explain_open_error(path_, rc, msg));
+    throw StoreError(explain_open_error(path_, rc, msg), rc);
   }
 }
 
@@ -188,7 +158,7 @@ void Store::check_integrity_of_header() {
   // here with SQLITE_NOTADB rather than later in the middle of a command.
   Stmt s(db_, "SELECT count(*) FROM sqlite_schema");
   s.step();
-  std::int64_t tables = s.integer(0);
+  std::int64_t tables = s.i64(0);
   if (tables > 0 && schema_version() == 0)
     throw StoreError(path_ + " is a SQLite database but not a Parley one; choose another file");
 }
@@ -215,36 +185,13 @@ void Store::migrate(int max_version) {
 }
 
 void Store::transaction(const std::function<void()>& body) {
-  if (depth_ > 0) {
-    // A nested body that throws is undone on its own (a savepoint), so a caller that
-    // catches the error inside its transaction — the sync engine quarantining one bad
-    // bundle of a page — keeps nothing half-written of it.
-    std::string name = "nested" + std::to_string(depth_);
-    exec(("SAVEPOINT " + name).c_str());
-    ++depth_;
-    try {
-      body();
-    } catch (...) {
-      --depth_;
-      sqlite3_exec(db_, ("ROLLBACK TO " + name + "; RELEASE " + name).c_str(), nullptr, nullptr, nullptr);
-      throw;
-    }
-    --depth_;
-    exec(("RELEASE " + name).c_str());
-    return;
-  }
-  exec("BEGIN IMMEDIATE");
-  depth_ = 1;
   try {
-    body();
-    depth_ = 0;
-    exec("COMMIT");
-  } catch (...) {
-    depth_ = 0;
-    // After an I/O error SQLite may have rolled back already; ROLLBACK then just reports
-    // "no transaction is active", which is what we want anyway.
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    transactions_->run(body);
+  } catch (const StoreError&) {
     throw;
+  } catch (const sql::DatabaseError& e) {
+    // Said in the store's words (locked, read-only, damaged), keeping SQLite's code.
+    throw StoreError(explain_open_error(path_, e.code(), e.what()), e.code());
   }
 }
 
@@ -262,33 +209,33 @@ std::int64_t Store::next_device_seq() {
   u.step();
   Stmt s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'device_seq'");
   s.step();
-  return s.integer(0);
+  return s.i64(0);
 }
 
 Hlc Store::last_hlc() {
   Stmt s(db_, "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc_ms'),"
               "       (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc_counter')");
   s.step();
-  return Hlc{s.integer(0), static_cast<std::int32_t>(s.integer(1))};
+  return Hlc{s.i64(0), static_cast<std::int32_t>(s.i64(1))};
 }
 
 void Store::set_last_hlc(const Hlc& h) {
   Stmt a(db_, "UPDATE meta SET value = ? WHERE key = 'hlc_ms'");
-  a.bind(1, std::to_string(h.ms)).step();
+  a.bind_at(1, std::to_string(h.ms)).step();
   Stmt b(db_, "UPDATE meta SET value = ? WHERE key = 'hlc_counter'");
-  b.bind(1, std::to_string(h.counter)).step();
+  b.bind_at(1, std::to_string(h.counter)).step();
 }
 
 std::optional<std::string> Store::meta(const std::string& key) {
   Stmt s(db_, "SELECT value FROM meta WHERE key = ?");
-  s.bind(1, key);
+  s.bind_at(1, key);
   if (!s.step()) return std::nullopt;
   return s.text(0);
 }
 
 void Store::set_meta(const std::string& key, const std::string& value) {
   Stmt s(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  s.bind(1, key).bind(2, value).step();
+  s.bind_at(1, key).bind_at(2, value).step();
 }
 
 bool Store::projections_stale() {
@@ -305,25 +252,25 @@ bool Store::has_event(const std::string& id) { return event_hash(id).has_value()
 
 std::optional<std::string> Store::event_hash(const std::string& id) {
   Stmt s(db_, "SELECT hash FROM events WHERE id = ?");
-  s.bind(1, id);
+  s.bind_at(1, id);
   if (!s.step()) return std::nullopt;
   return s.text(0);
 }
 
 void Store::insert_event(const Event& e, bool local) {
   Stmt s(db_, "INSERT INTO events(id, challenge, device, device_seq, kind, at, hash, json) VALUES(?,?,?,?,?,?,?,?)");
-  s.bind(1, e.id).bind(2, e.challenge).bind(3, e.device).bind(4, e.seq).bind(5, std::string(to_string(e.kind)));
-  s.bind(6, e.at).bind(7, e.hash).bind(8, to_json(e).dump());
+  s.bind_at(1, e.id).bind_at(2, e.challenge).bind_at(3, e.device).bind_at(4, e.seq).bind_at(5, std::string(to_string(e.kind)));
+  s.bind_at(6, e.at).bind_at(7, e.hash).bind_at(8, to_json(e).dump());
   s.step();
   if (local) {
     Stmt o(db_, "INSERT INTO outbox(local_seq, event_id, at) VALUES(last_insert_rowid(), ?, ?)");
-    o.bind(1, e.id).bind(2, e.at).step();
+    o.bind_at(1, e.id).bind_at(2, e.at).step();
   }
 }
 
 std::vector<Event> Store::challenge_events(const std::string& challenge) {
   Stmt s(db_, "SELECT json FROM events WHERE challenge = ? ORDER BY local_seq");
-  s.bind(1, challenge);
+  s.bind_at(1, challenge);
   std::vector<Event> out;
   while (s.step()) out.push_back(event_from_json(Json::parse(s.text(0))));
   return out;
@@ -339,7 +286,7 @@ std::vector<std::string> Store::challenge_ids() {
 std::optional<std::string> Store::find_event_id(const std::string& challenge, const std::string& prefix) {
   if (prefix.size() < 6) return std::nullopt;
   Stmt s(db_, "SELECT id FROM events WHERE challenge = ? AND substr(id, 1, ?) = ? LIMIT 2");
-  s.bind(1, challenge).bind(2, static_cast<std::int64_t>(prefix.size())).bind(3, prefix);
+  s.bind_at(1, challenge).bind_at(2, static_cast<std::int64_t>(prefix.size())).bind_at(3, prefix);
   std::vector<std::string> found;
   while (s.step()) found.push_back(s.text(0));
   if (found.size() != 1) return std::nullopt;
@@ -356,11 +303,11 @@ void Store::upsert_challenge(const ChallengeRow& r) {
       subject_name = excluded.subject_name, challenger_agency = excluded.challenger_agency,
       challenged_agency = excluded.challenged_agency, category = excluded.category,
       event_count = excluded.event_count)SQL");
-  s.bind(1, r.id).bind(2, r.procedure).bind(3, std::int64_t(r.stage)).bind(4, r.status);
-  s.bind(5, std::int64_t(r.expedited)).bind(6, std::int64_t(r.needs_review)).bind(7, r.opened_at).bind(8, r.updated_at);
-  if (r.deadline) s.bind(9, *r.deadline); else s.bind_null(9);
-  s.bind(10, r.subject_name).bind(11, r.challenger_agency).bind(12, r.challenged_agency).bind(13, r.category);
-  s.bind(14, std::int64_t(r.event_count));
+  s.bind_at(1, r.id).bind_at(2, r.procedure).bind_at(3, std::int64_t(r.stage)).bind_at(4, std::string(to_string(r.status)));
+  s.bind_at(5, std::int64_t(r.expedited)).bind_at(6, std::int64_t(r.needs_review)).bind_at(7, r.opened_at).bind_at(8, r.updated_at);
+  if (r.deadline) s.bind_at(9, *r.deadline); else s.bind_at(9, std::nullopt);
+  s.bind_at(10, r.subject_name).bind_at(11, r.challenger_agency).bind_at(12, r.challenged_agency).bind_at(13, r.category);
+  s.bind_at(14, std::int64_t(r.event_count));
   s.step();
 }
 
@@ -372,25 +319,25 @@ ChallengeRow read_row(Stmt& s) {
   ChallengeRow r;
   r.id = s.text(0);
   r.procedure = s.text(1);
-  r.stage = static_cast<int>(s.integer(2));
-  r.status = s.text(3);
-  r.expedited = s.integer(4) != 0;
-  r.needs_review = s.integer(5) != 0;
-  r.opened_at = s.integer(6);
-  r.updated_at = s.integer(7);
-  if (!s.is_null(8)) r.deadline = s.integer(8);
+  r.stage = static_cast<int>(s.i64(2));
+  r.status = parse_status(s.text(3));
+  r.expedited = s.i64(4) != 0;
+  r.needs_review = s.i64(5) != 0;
+  r.opened_at = s.i64(6);
+  r.updated_at = s.i64(7);
+  if (!s.is_null(8)) r.deadline = s.i64(8);
   r.subject_name = s.text(9);
   r.challenger_agency = s.text(10);
   r.challenged_agency = s.text(11);
   r.category = s.text(12);
-  r.event_count = static_cast<int>(s.integer(13));
+  r.event_count = static_cast<int>(s.i64(13));
   return r;
 }
 }  // namespace
 
 std::optional<ChallengeRow> Store::challenge(const std::string& id) {
   Stmt s(db_, (std::string("SELECT ") + kRowColumns + " FROM challenges WHERE id = ?").c_str());
-  s.bind(1, id);
+  s.bind_at(1, id);
   if (!s.step()) return std::nullopt;
   return read_row(s);
 }
@@ -409,23 +356,23 @@ std::vector<ChallengeRow> Store::challenges() {
 std::int64_t Store::outbox_count() {
   Stmt s(db_, "SELECT count(*) FROM outbox");
   s.step();
-  return s.integer(0);
+  return s.i64(0);
 }
 
 std::optional<std::int64_t> Store::outbox_oldest() {
   Stmt s(db_, "SELECT min(at) FROM outbox");   // answered from the outbox_by_at index
   if (!s.step() || s.is_null(0)) return std::nullopt;
-  return s.integer(0);
+  return s.i64(0);
 }
 
 std::vector<OutboxEntry> Store::outbox_batch(std::int64_t after, std::size_t limit) {
   Stmt s(db_, "SELECT o.local_seq, e.challenge, e.json FROM outbox o JOIN events e ON e.local_seq = o.local_seq "
               "WHERE o.local_seq > ? ORDER BY o.local_seq LIMIT ?");
-  s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  s.bind_at(1, after).bind_at(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;
   while (s.step()) {
     OutboxEntry entry;
-    entry.position = s.integer(0);
+    entry.position = s.i64(0);
     entry.challenge = s.text(1);
     entry.json = s.text(2);
     out.push_back(std::move(entry));
@@ -438,7 +385,7 @@ std::size_t Store::acknowledge(const std::vector<std::string>& ids) {
   transaction([&] {
     Stmt s(db_, "DELETE FROM outbox WHERE event_id = ?");
     for (const auto& id : ids) {
-      s.bind(1, id);
+      s.bind_at(1, id);
       s.step();
       removed += static_cast<std::size_t>(sqlite3_changes(db_));
       s.reset();
@@ -458,21 +405,23 @@ std::size_t Store::requeue_all_local() {
   return added;
 }
 
+std::int64_t Store::change_count() { return sqlite3_total_changes64(db_); }
+
 std::int64_t Store::event_count() {
   Stmt s(db_, "SELECT count(*) FROM events");
   s.step();
-  return s.integer(0);
+  return s.i64(0);
 }
 
 void Store::quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms) {
   Stmt s(db_, "INSERT INTO quarantine(received_at, reason, payload) VALUES(?,?,?)");
-  s.bind(1, at_ms).bind(2, reason).bind(3, payload).step();
+  s.bind_at(1, at_ms).bind_at(2, reason).bind_at(3, payload).step();
 }
 
 std::int64_t Store::quarantine_count() {
   Stmt s(db_, "SELECT count(*) FROM quarantine");
   s.step();
-  return s.integer(0);
+  return s.i64(0);
 }
 
 }  // namespace parley

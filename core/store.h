@@ -17,20 +17,25 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/sqlite.h"
+#include "core/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace parley {
 
-class StoreError : public std::runtime_error {
+// The store could not be opened, read or written (the message says what to do). A
+// DatabaseError: callers that must never mistake a failed write for bad data catch that.
+class StoreError : public sql::DatabaseError {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& message, int code = 0) : sql::DatabaseError(message, code) {}
 };
 
 // One row of the challenges projection.
 struct ChallengeRow {
-  std::string id, procedure, status, subject_name, challenger_agency, challenged_agency, category;
+  Status status = Status::Open;
+  std::string id, procedure, subject_name, challenger_agency, challenged_agency, category;
   int stage = 0;
   bool expedited = false, needs_review = false;
   std::int64_t opened_at = 0, updated_at = 0;
@@ -110,6 +115,9 @@ class Store {
   // data: a new epoch). Returns how many were added back.
   std::size_t requeue_all_local();
   std::int64_t event_count();
+  // Rows this connection has inserted, updated or deleted so far: a caller compares two
+  // readings to learn whether something it called wrote to the database.
+  std::int64_t change_count();
   void quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms);
   std::int64_t quarantine_count();
 
@@ -121,7 +129,7 @@ class Store {
   void check_integrity_of_header();
   sqlite3* db_ = nullptr;
   std::string path_;
-  int depth_ = 0;
+  std::optional<sql::Transactions> transactions_;
 };
 
 }  // namespace parley

@@ -94,7 +94,9 @@ const char* to_string(SyncState state) {
 }
 
 SyncEngine::SyncEngine(Engine& engine) : engine_(engine), store_(engine.store()) {
-  needs_sign_in_ = token().empty();
+  server_ = meta(kServer);
+  token_ = meta(kToken);
+  needs_sign_in_ = token_.empty();
   if (auto ok = as_int(meta(kLastOk))) last_ok_ = *ok;
   last_error_ = meta(kLastError);
   state_ = needs_sign_in_ ? SyncState::NeedsSignIn : last_error_.empty() ? SyncState::Idle : SyncState::Error;
@@ -106,8 +108,8 @@ void SyncEngine::set_meta(const std::string& key, const std::string& value) {
   store_.transaction([&] { store_.set_meta(key, value); });
 }
 
-std::string SyncEngine::server() { return meta(kServer); }
-std::string SyncEngine::token() { return meta(kToken); }
+const std::string& SyncEngine::server() const { return server_; }
+const std::string& SyncEngine::token() const { return token_; }
 
 void SyncEngine::set_server(const std::string& url) {
   std::string u = url;
@@ -122,6 +124,8 @@ void SyncEngine::set_server(const std::string& url) {
     store_.set_meta(kProceduresChecked, "");   // a new server: ask for its procedures
     store_.requeue_all_local();
   });
+  server_ = u;
+  token_.clear();
   needs_sign_in_ = true;
   state_ = SyncState::NeedsSignIn;
 }
@@ -584,9 +588,12 @@ void SyncEngine::on_pull(const HttpResponse& r, std::int64_t now_ms) {
       try {
         Bundle bundle = bundle_from_json(b);
         added += static_cast<std::int64_t>(import_bundle(engine_, bundle).added);
-      } catch (const CommandError& e) {
-        // Refused on this device (bad hash, broken chain, unknown procedure): kept in
-        // quarantine with the reason, never dropped without trace.
+      } catch (const sql::DatabaseError&) {
+        throw;   // a failed write: the page and its cursor are not kept, and asked for again
+      } catch (const std::exception& e) {
+        // Refused on this device (bad hash, broken chain, unknown procedure, anything it
+        // cannot read): kept in quarantine with the reason, never dropped without trace,
+        // and never a reason to stop the feed (the cursor moves on).
         store_.quarantine(e.what(), b.dump(), now_ms);
         ++quarantined;
       }
@@ -630,8 +637,9 @@ Json SyncEngine::on_login_response(const HttpResponse& r, std::int64_t now_ms) {
                    {"agency", user.value("agency", "")},
                    {"role", user.value("role", "")}};
   std::string epoch = body->value("epoch", "");
+  std::string token = (*body)["token"].get<std::string>();
   store_.transaction([&] {
-    store_.set_meta(kToken, (*body)["token"].get<std::string>());
+    store_.set_meta(kToken, token);
     store_.set_meta(kDevice, store_.device_id());
     store_.set_meta(kUser, user.dump());
     // Events are authored as the signed-in user from now on: the server refuses others.
@@ -641,6 +649,7 @@ Json SyncEngine::on_login_response(const HttpResponse& r, std::int64_t now_ms) {
     else if (!epoch.empty()) store_.set_meta(kEpoch, epoch);
     store_.set_meta(kLastError, "");
   });
+  token_ = token;
   last_error_.clear();
   needs_sign_in_ = false;
   stopped_ = false;
@@ -655,6 +664,7 @@ Json SyncEngine::on_login_response(const HttpResponse& r, std::int64_t now_ms) {
 
 void SyncEngine::sign_out() {
   set_meta(kToken, "");
+  token_.clear();
   needs_sign_in_ = true;
   state_ = SyncState::NeedsSignIn;
 }

@@ -102,9 +102,10 @@ class SyncEngine {
 
   // The server, without a trailing slash ("https://parley.example.org"). Changing it
   // forgets the token, epoch and cursor, and queues every local event again.
-  std::string server();
+  // Both are kept in memory as well as in the store (the UI asks every frame).
+  const std::string& server() const;
   void set_server(const std::string& url);
-  std::string token();   // for the Authorization header; empty when signed out
+  const std::string& token() const;   // for the Authorization header; empty when signed out
 
   // Sign-in (POST /api/login, no token). The store's device id is sent with it.
   HttpRequest login_request(const std::string& username, const std::string& password, const std::string& device_name);
@@ -171,6 +172,7 @@ class SyncEngine {
   std::string last_error_;
   SyncCounts counts_;
   bool procedures_changed_ = false;
+  std::string server_, token_;         // copies of the sync_server and sync_token meta values
 };
 
 }  // namespace parley

@@ -12,7 +12,7 @@ App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
     : store_(std::make_unique<Store>(db_path)), clock_(clock), ids_(ids), procedures_(ProcedureLibrary::builtin()) {
   engine_ = std::make_unique<Engine>(*store_, procedures_, clock_, ids_, calendar_);
   sync_ = std::make_unique<SyncEngine>(*engine_);
-  load_server_procedures();
+  load_server_procedures(true);
   reload_profile();
   if (auto saved = store_->meta("ui_settings")) {
     Json j = Json::parse(*saved, nullptr, false);
@@ -36,12 +36,14 @@ void App::reload_profile() {
   }
 }
 
-void App::load_server_procedures() {
+void App::load_server_procedures(bool at_start) {
   std::string text = sync_->server_procedures();
   if (text.empty()) return;
   try {
     Json j = Json::parse(text);
-    ProcedureLibrary library = ProcedureLibrary::builtin();
+    // The built-in set plus the server's (same id: the server's wins). At start-up
+    // procedures_ is still the built-in set: copy it rather than parse it again.
+    ProcedureLibrary library = at_start ? procedures_ : ProcedureLibrary::builtin();
     for (const auto& p : j.at("procedures")) library.add(parse_procedure(p.dump()));
     Calendar calendar = Calendar::from_json(j.at("holidays").dump());
     // Same objects, new contents: the engine holds references to both.
@@ -61,19 +63,20 @@ bool App::run(const std::function<void()>& command, const std::string& done_mess
     set_error(e.what());
     return false;
   }
-  invalidate();
-  ++generation_;
   save_state_ = SaveState::Saving;
   set_message(done_message);
-  platform::request_persist(generation_);
+  persist(false);
   sync_->request_sync();   // send it to the office as soon as the server can be reached
   return true;
 }
 
-void App::persist_quietly() {
+// Every change to the database goes the same way: the cached lists are stale, and the
+// platform makes the new generation durable. A quiet one (written by sync, not by the
+// person) is not announced as "Saved".
+void App::persist(bool quiet) {
   invalidate();
   ++generation_;
-  quiet_generation_ = generation_;
+  if (quiet) quiet_generation_ = generation_;
   platform::request_persist(generation_);
 }
 
@@ -83,7 +86,10 @@ bool App::tick_sync() {
   HttpResponse response;
   while (platform::http_poll(id, response)) {
     changed = true;
-    sync_view_at_ = -1;
+    sync_status_at_ = -1;
+    // Whatever the answer made the engine write (pulled events, acknowledgements, the
+    // cursor, a token, an epoch reset) is made durable like any other change.
+    std::int64_t writes = store_->change_count();
     if (login_in_flight_ && id == login_in_flight_->id) {
       login_in_flight_.reset();
       try {
@@ -91,7 +97,6 @@ bool App::tick_sync() {
         reload_profile();
         sign_in_error.clear();
         just_signed_in = true;
-        persist_quietly();   // the token and the profile are in the database
         sync_->request_sync();
       } catch (const std::exception& e) {
         sign_in_error = e.what();
@@ -101,18 +106,13 @@ bool App::tick_sync() {
       HttpRequest request = *sync_in_flight_;
       sync_in_flight_.reset();
       sync_->on_response(request, response, now());
-      // A pull page or an acknowledgement changed the database: make it durable too.
-      bool wrote = response.status == 200 && (request.path.rfind("/api/pull", 0) == 0 || request.path.rfind("/api/push", 0) == 0);
-      if (wrote) persist_quietly();
-      if (sync_->procedures_changed()) {
-        load_server_procedures();
-        persist_quietly();
-      }
+      if (sync_->procedures_changed()) load_server_procedures(false);
     }
+    if (store_->change_count() != writes) persist(true);
   }
   if (!sync_in_flight_ && !login_in_flight_ && !sync_->server().empty() && !sync_->token().empty()) {
     if (auto request = sync_->next(now())) {
-      sync_view_at_ = -1;
+      sync_status_at_ = -1;
       sync_in_flight_ = request;
       platform::http_send(sync_->server(), *request, sync_->token());
       changed = true;
@@ -121,16 +121,14 @@ bool App::tick_sync() {
   return changed;
 }
 
-const App::SyncView& App::sync_view() {
+const SyncStatus& App::sync_status() {
   std::int64_t t = now();
-  if (sync_view_at_ < 0 || t - sync_view_at_ >= 1000 || t < sync_view_at_ || sync_view_version_ != data_version_) {
-    sync_view_.status = sync_->status();
-    sync_view_.server = sync_->server();
-    sync_view_.signed_in = !sync_->token().empty();
-    sync_view_at_ = t;
-    sync_view_version_ = data_version_;
+  if (sync_status_at_ < 0 || t - sync_status_at_ >= 1000 || t < sync_status_at_ || sync_status_version_ != data_version_) {
+    sync_status_ = sync_->status();
+    sync_status_at_ = t;
+    sync_status_version_ = data_version_;
   }
-  return sync_view_;
+  return sync_status_;
 }
 
 void App::sign_in(const std::string& server, const std::string& username, const std::string& password) {
@@ -154,8 +152,8 @@ void App::sign_in(const std::string& server, const std::string& username, const 
 void App::sign_out() {
   if (sync_->token().empty()) return;
   sync_->sign_out();
-  sync_view_at_ = -1;
-  persist_quietly();
+  sync_status_at_ = -1;
+  persist(true);
   set_message("Signed out. Records stay on this device; sign in again to sync them.");
 }
 
@@ -223,10 +221,10 @@ std::vector<ChallengeRow> filter_rows(const std::vector<ChallengeRow>& all, cons
   std::vector<ChallengeRow> out;
   std::string needle = lower(f.search);
   for (const auto& r : all) {
-    if (!f.include_closed && r.status == "closed") continue;
+    if (!f.include_closed && r.status == Status::Closed) continue;
     if (f.stage && r.stage != f.stage) continue;
     if (!f.procedure.empty() && r.procedure != f.procedure) continue;
-    bool overdue = r.status == "open" && r.deadline && now > *r.deadline;
+    bool overdue = is_overdue(r.status, r.deadline, now);
     if (f.overdue_only && !overdue) continue;
     if (!needle.empty()) {
       std::string hay = lower(r.id + " " + r.subject_name + " " + r.challenger_agency + " " + r.challenged_agency + " " +
@@ -238,14 +236,29 @@ std::vector<ChallengeRow> filter_rows(const std::vector<ChallengeRow>& all, cons
   return out;
 }
 
+void App::count_rows(std::int64_t t) {
+  counts_ = {};
+  for (const auto& r : rows_) {
+    counts_.open += r.status == Status::Open;
+    counts_.overdue += is_overdue(r.status, r.deadline, t);
+    counts_.expedited += r.expedited && r.status == Status::Open;
+    counts_.review += r.needs_review;
+  }
+  counts_at_ = t;
+}
+
 const std::vector<ChallengeRow>& App::rows() {
   bool same_filter = rows_filter_.search == filter.search && rows_filter_.stage == filter.stage &&
                      rows_filter_.procedure == filter.procedure && rows_filter_.overdue_only == filter.overdue_only &&
                      rows_filter_.include_closed == filter.include_closed;
+  std::int64_t t = now();
   if (!rows_valid_ || !same_filter) {
-    rows_ = filter_rows(store_->challenges(), filter, now());
+    rows_ = filter_rows(store_->challenges(), filter, t);
     rows_filter_ = filter;
     rows_valid_ = true;
+    count_rows(t);
+  } else if (t - counts_at_ >= 60'000 || t < counts_at_) {
+    count_rows(t);   // "overdue" moves with the clock; the rows themselves do not change
   }
   return rows_;
 }

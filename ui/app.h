@@ -88,6 +88,14 @@ class App {
 
   // The home list: rows matching the filter, in urgency order (cached until data changes).
   const std::vector<ChallengeRow>& rows();
+  // Counts over those rows by state, computed with them (not every frame).
+  struct Counts {
+    int open = 0, overdue = 0, expedited = 0, review = 0;
+  };
+  const Counts& counts() {
+    rows();
+    return counts_;
+  }
   void invalidate() { rows_valid_ = false; ++data_version_; }
   std::uint64_t data_version() const { return data_version_; }
 
@@ -102,15 +110,10 @@ class App {
   // profile becomes the server's user; on failure sign_in_error says what to check.
   void sign_in(const std::string& server, const std::string& username, const std::string& password);
   bool signing_in() const { return login_in_flight_.has_value(); }
-  // What the status bar and Settings show of sync, read from the store at most once a
-  // second or after a change (each read is a few SQLite queries; the bar draws every frame).
-  struct SyncView {
-    SyncStatus status;
-    std::string server;
-    bool signed_in = false;
-  };
-  const SyncView& sync_view();
-  bool signed_in() { return sync_view().signed_in; }
+  // The sync status the status bar and Settings show, read at most once a second or after
+  // a change (it counts the outbox; the bar draws every frame).
+  const SyncStatus& sync_status();
+  bool signed_in() const { return !sync_->token().empty(); }
   void sign_out();
   std::string sign_in_error;
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
@@ -130,23 +133,26 @@ class App {
   SaveState save_state_ = SaveState::Idle;
   std::vector<ChallengeRow> rows_;
   bool rows_valid_ = false;
+  Counts counts_;
+  std::int64_t counts_at_ = 0;            // when counts_ were computed (UTC ms)
+  void count_rows(std::int64_t t);
   std::uint64_t data_version_ = 1;
   HomeFilter rows_filter_;
   std::uint64_t device_only_version_ = 0;   // data_version_ the two values below were read at
   std::int64_t device_only_count_ = 0;
   std::optional<std::int64_t> device_only_since_;
   void refresh_device_only();
-  void persist_quietly();                 // data changed by sync, not by the user
+  void persist(bool quiet);               // quiet: changed by sync, not by the person
   void reload_profile();
   // Uses the Board's procedures and holiday data last received from the office server
   // (checked by the sync engine before it kept them) in place of the built-in ones.
-  void load_server_procedures();
+  void load_server_procedures(bool at_start);
   std::unique_ptr<SyncEngine> sync_;
   std::optional<HttpRequest> sync_in_flight_, login_in_flight_;
   std::int64_t quiet_generation_ = -1;    // generation written for sync: no "Saved" announcement
-  SyncView sync_view_;
-  std::int64_t sync_view_at_ = -1;        // when sync_view_ was read (UTC ms); -1: stale
-  std::uint64_t sync_view_version_ = 0;
+  SyncStatus sync_status_;
+  std::int64_t sync_status_at_ = -1;      // when sync_status_ was read (UTC ms); -1: stale
+  std::uint64_t sync_status_version_ = 0;
 };
 
 // Filters and orders the projection rows for the home list (pure; tested natively).

@@ -73,6 +73,8 @@ void draw_frame(App& app, Drafts& drafts) {
     case Screen::Settings: screen_settings(app, drafts); break;
     case Screen::StorageProblem: screen_storage_problem(app, drafts); break;
   }
+  // Room below the last item, so a finger can scroll it clear of the status bar.
+  spacer(48);
   touch_scroll();
   ImGui::EndChild();
   ImGui::Separator();

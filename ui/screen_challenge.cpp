@@ -28,14 +28,6 @@ const ActionButton kButtons[] = {
     {Learning, "Record learning"}, {Comment, "Comment"}, {Close, "Close"},
 };
 
-std::string when(std::int64_t ms) {
-  Date d = uk_local_date(ms);
-  std::int64_t local = ms + std::int64_t(uk_utc_offset_minutes(ms)) * 60000;
-  char hm[8];
-  std::snprintf(hm, sizeof hm, "%02d:%02d", int(((local / 60000) % 1440 + 1440) % 1440 / 60), int(((local / 60000) % 60 + 60) % 60));
-  return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + std::to_string(d.year) + " " + hm;
-}
-
 std::string describe(const Event& e, const Json& body) {
   auto t = [&](const char* k) { return body.value(k, std::string()); };
   switch (e.kind) {
@@ -282,7 +274,7 @@ void screen_challenge(App& app, Drafts& d) {
     if (current) heading(line);
     else muted(line);
   }
-  text("Status: " + v.status + (s.resolution_stage ? ", resolved at stage " + std::to_string(*s.resolution_stage) : ""));
+  text("Status: " + std::string(to_string(v.status)) + (s.resolution_stage ? ", resolved at stage " + std::to_string(*s.resolution_stage) : ""));
   if (v.deadline) {
     std::string words = "Stage " + std::to_string(v.stage) + " " + v.deadline->words;
     if (v.deadline->overdue) warning("OVERDUE: " + words);
@@ -298,7 +290,7 @@ void screen_challenge(App& app, Drafts& d) {
     if (c.settled) continue;
     warning("Needs review: " + c.description);
     for (const auto& id : c.events)
-      if (const Event* e = s.find(id)) muted("  · " + when(e->at) + " " + e->author.value("name", std::string()) + ": " + describe(*e, e->body));
+      if (const Event* e = s.find(id)) muted("  · " + when_words(e->at) + " " + e->author.value("name", std::string()) + ": " + describe(*e, e->body));
     ImGui::PushID(c.id.c_str());
     if (button("Settle this")) {
       d.clear_action();
@@ -315,7 +307,7 @@ void screen_challenge(App& app, Drafts& d) {
       if (item.deadline) line += " — " + item.deadline->words;
       if (item.deadline && item.deadline->overdue) warning(line);
       else text(line);
-      if (!item.done && v.status == "open" && button("Mark done")) {
+      if (!item.done && v.status == Status::Open && button("Mark done")) {
         record(app, d, EventKind::Comment, {{"text", "Done: " + item.text}, {"fulfils", {item.id}}}, "Marked done");
       }
       ImGui::PopID();
@@ -358,7 +350,7 @@ void screen_challenge(App& app, Drafts& d) {
     const Event& e = *it;
     ImGui::PushID(e.id.c_str());
     int stage = s.event_stage.count(e.id) ? s.event_stage.at(e.id) : 0;
-    muted(when(e.at) + " · stage " + std::to_string(stage) + " · " + e.author.value("name", std::string()));
+    muted(when_words(e.at) + " · stage " + std::to_string(stage) + " · " + e.author.value("name", std::string()));
     text(describe(e, e.body));
     auto corr = s.corrections.find(e.id);
     if (corr != s.corrections.end()) {

@@ -18,12 +18,25 @@ std::string category_label(const std::string& id) {
 }
 
 std::string due_words(const ChallengeRow& r, std::int64_t now) {
-  if (r.status == "closed") return "Closed";
-  if (r.status == "resolved") return "Resolved";
+  if (r.status == Status::Closed) return "Closed";
+  if (r.status == Status::Resolved) return "Resolved";
   if (!r.deadline) return "No deadline";
   Date d = uk_local_date(*r.deadline);
   std::string when = weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month);
   return now > *r.deadline ? "OVERDUE since " + when : "Due " + when;
+}
+
+std::string clock_words(std::int64_t ms) {
+  std::int64_t minutes = (ms - uk_start_of_day_utc_ms(uk_local_date(ms))) / 60000;
+  char hm[8];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  return hm;
+}
+
+std::string when_words(std::int64_t ms) {
+  Date d = uk_local_date(ms);
+  return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + std::to_string(d.year) + " " +
+         clock_words(ms);
 }
 
 void screen_home(App& app, Drafts& d) {
@@ -35,17 +48,11 @@ void screen_home(App& app, Drafts& d) {
     app.set_message("");
   }
   const auto& rows = app.rows();
-  int open = 0, overdue = 0, expedited = 0, review = 0;
-  for (const auto& r : rows) {
-    open += r.status == "open";
-    overdue += r.status == "open" && r.deadline && now > *r.deadline;
-    expedited += r.expedited && r.status == "open";
-    review += r.needs_review;
-  }
+  const App::Counts& n = app.counts();
   // Beside the button on a wide screen, below it on a phone.
   char counts[160];
-  std::snprintf(counts, sizeof counts, "%d open · %d overdue · %d expedited · %d need review", open, overdue, expedited,
-                review);
+  std::snprintf(counts, sizeof counts, "%d open · %d overdue · %d expedited · %d need review", n.open, n.overdue,
+                n.expedited, n.review);
   same_line_if_fits(ImGui::CalcTextSize(counts).x);
   ImGui::AlignTextToFramePadding();
   ImGui::TextWrapped("%s", counts);

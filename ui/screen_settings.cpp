@@ -39,10 +39,10 @@ void screen_settings(App& app, Drafts&) {
   }
   spacer();
   heading("Office server");
-  const App::SyncView& view = app.sync_view();
-  if (view.signed_in) {
-    text("Signed in to " + view.server + " as " + app.profile.author.name + " (" + app.profile.author.agency + ").");
-    if (view.status.state == SyncState::NeedsSignIn) {
+  const std::string& server = app.sync().server();
+  if (app.signed_in()) {
+    text("Signed in to " + server + " as " + app.profile.author.name + " (" + app.profile.author.agency + ").");
+    if (app.sync_status().state == SyncState::NeedsSignIn) {
       warning("The server no longer accepts this device's sign-in.");
       if (button("Sign in again", true)) app.screen = Screen::SignIn;
     } else if (button("Sync now")) {
@@ -52,8 +52,8 @@ void screen_settings(App& app, Drafts&) {
     ImGui::SameLine();
     if (button("Sign out")) app.sign_out();
   } else {
-    text(view.server.empty() ? "Not signed in: records stay on this device."
-                             : "Signed out of " + view.server + ": records stay on this device.");
+    text(server.empty() ? "Not signed in: records stay on this device."
+                        : "Signed out of " + server + ": records stay on this device.");
     if (button("Sign in to your office server")) app.screen = Screen::SignIn;
   }
   spacer();

@@ -59,6 +59,8 @@ void status_bar(App& app);
 const std::vector<std::string>& role_labels();        // index-aligned with role_levels()
 std::string category_label(const std::string& id);
 std::string due_words(const ChallengeRow& row, std::int64_t now);
+std::string clock_words(std::int64_t utc_ms);       // "14:05", UK local time
+std::string when_words(std::int64_t utc_ms);        // "Tue 3 Nov 2026 14:05", UK local time
 // The selected challenge's view as of now; on failure shows why and returns false.
 bool selected_view(App& app, ChallengeView& out);
 

@@ -10,17 +10,6 @@
 
 namespace parley::ui {
 
-namespace {
-// "14:05" today, "Tue 3 Nov 14:05" before (UK local time).
-std::string when_words(std::int64_t at, std::int64_t now) {
-  Date d = uk_local_date(at), today = uk_local_date(now);
-  std::int64_t minutes = (at - uk_start_of_day_utc_ms(d)) / 60000;
-  char hm[8];
-  std::snprintf(hm, sizeof hm, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
-  if (d == today) return hm;
-  return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + hm;
-}
-}  // namespace
 
 void status_bar(App& app) {
   platform::Environment env = platform::environment();
@@ -34,16 +23,17 @@ void status_bar(App& app) {
   // With the stored records missing or unreadable nothing is being saved: never say "All
   // saved" over that.
   if (app.screen == Screen::StorageProblem) save = "Nothing is being saved until the storage problem is dealt with";
-  const App::SyncView& view = app.sync_view();
-  const SyncStatus& sync = view.status;
+  const SyncStatus& sync = app.sync_status();
   // Online means the office server answers: the browser probes it; a signed-in client
   // also knows from its last sync request (the only signal on the desktop).
   bool online = env.online && !(app.signed_in() && sync.state == SyncState::Offline);
   std::string line = save + "  ·  " + (online ? "Online" : "Offline");
-  if (view.server.empty() || !view.signed_in) {
+  if (app.sync().server().empty() || !app.signed_in()) {
     line += "  ·  Not syncing (not signed in)";
   } else {
-    line += "  ·  Last synced: " + (sync.last_ok ? when_words(*sync.last_ok, app.now()) : std::string("never"));
+    line += "  ·  Last synced: " + (!sync.last_ok ? std::string("never")
+                                        : uk_local_date(*sync.last_ok) == uk_local_date(app.now()) ? clock_words(*sync.last_ok)
+                                                                                                   : when_words(*sync.last_ok));
     if (sync.state == SyncState::Syncing) line += " (syncing…)";
   }
   std::int64_t pending = app.device_only_count();

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -211,6 +212,13 @@ void frame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
+// Events at one finger position, then the cursor off-screen so no hover lingers (item 8).
+void queue_at(float x, float y, std::initializer_list<InputEvent::Kind> kinds) {
+  for (auto kind : kinds) g.queue.push_back({kind, x * g.dpr, y * g.dpr});
+  g.queue.push_back({InputEvent::Offscreen});
+  wake(6);
+}
+
 }  // namespace
 
 // ---- Called from JavaScript (pre.js) ----------------------------------------------------
@@ -233,23 +241,15 @@ EMSCRIPTEN_KEEPALIVE void parley_pointer(int kind, float x, float y) {
   wake();
 }
 
-// A finger tap: move, press, release, then move off-screen so no hover lingers (item 8).
+// A finger tap: move, press, release, each in its own frame.
 EMSCRIPTEN_KEEPALIVE void parley_tap(float x, float y) {
-  g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::Down, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::Up, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::Offscreen});
-  wake(6);
+  queue_at(x, y, {InputEvent::Move, InputEvent::Down, InputEvent::Up});
 }
 
 // A finger held still for half a second: the secondary action of what is under it
-// (item 9), then the cursor leaves so no hover lingers.
+// (item 9), with no click.
 EMSCRIPTEN_KEEPALIVE void parley_long_press(float x, float y) {
-  g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::LongPress, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::Move, x * g.dpr, y * g.dpr});
-  g.queue.push_back({InputEvent::Offscreen});
-  wake(6);
+  queue_at(x, y, {InputEvent::Move, InputEvent::LongPress, InputEvent::Move});
 }
 
 // Finger drag: scroll the window under the finger by dy CSS pixels (item 9).

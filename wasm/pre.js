@@ -113,9 +113,9 @@
     }).then(function (record) {
       if (record) {
         FS.writeFile(DB_PATH, record.bytes);
-        // What was just loaded is what is stored: only later writes need saving.
-        if (!legacyStored && allDirty === false) dirty = {};
-        else allDirty = true;
+        // What was just loaded is what is stored: only later writes need saving (unless
+        // assemble() found the copy must be rewritten whole: allDirty).
+        dirty = {};
         globalThis.parleyStoredGeneration = record.generation;
       } else if (localStorage.getItem(SAVED_FLAG)) {
         // Never silently start empty over records that were here (item 5).

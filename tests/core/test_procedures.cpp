@@ -156,7 +156,7 @@ std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begi
 
 void verify(const ChallengeView& v, const Check& c, const Procedure& p) {
   INFO("as of " << c.as_of);
-  CHECK(v.status == c.status);
+  CHECK(to_string(v.status) == c.status);
   CHECK(v.stage == c.stage);
   CHECK_FALSE(v.stage_name.empty());
   REQUIRE(p.stage(c.stage) != nullptr);
@@ -280,7 +280,7 @@ RunResult run(const Script& sc, const ProcedureLibrary& lib) {
 
   INFO("end of script, as of " << sc.end.as_of);
   ChallengeView v = engine.view(result.id, T(sc.end.as_of));
-  CHECK(v.status == sc.end.status);
+  CHECK(to_string(v.status) == sc.end.status);
   REQUIRE(v.state.resolution_stage.has_value());
   CHECK(*v.state.resolution_stage == sc.end.resolution_stage);
   REQUIRE(v.working_days_taken.has_value());
@@ -294,7 +294,7 @@ RunResult run(const Script& sc, const ProcedureLibrary& lib) {
   // The list projection agrees with the derived view.
   auto row = store.challenge(result.id);
   REQUIRE(row.has_value());
-  CHECK(row->status == sc.end.status);
+  CHECK(to_string(row->status) == sc.end.status);
   CHECK(row->stage == v.stage);
   CHECK(row->event_count == written);
   CHECK(store.outbox_count() == written);
@@ -1071,7 +1071,7 @@ TEST_CASE("imminent risk: the Board's emergency guidance is recorded as shown, w
       // The challenge itself is unaffected: stage 1, open.
       ChallengeView v = engine.view(yes, T("2026-02-10T10:00:00Z"));
       CHECK(v.stage == 1);
-      CHECK(v.status == "open");
+      CHECK(v.status == parley::Status::Open);
     }
   }
 }
@@ -1152,7 +1152,7 @@ TEST_CASE("Buckinghamshire: a best-interests dispute goes to the Court of Protec
   }
   ChallengeView v = engine.view(id, T("2026-04-23T08:00:00Z"));
   // A referral does not close the challenge by itself.
-  CHECK(v.status == "open");
+  CHECK(v.status == parley::Status::Open);
   CHECK(v.stage == 2);
   CHECK(v.state.referrals == std::vector<std::string>{"mca_best_interests", "court_of_protection"});
   REQUIRE(v.deadline.has_value());
@@ -1167,7 +1167,7 @@ TEST_CASE("Buckinghamshire: a best-interests dispute goes to the Court of Protec
   clock.set(T("2026-04-24T08:00:00Z"));
   engine.record(id, EventKind::Closed, closure(), kManager, T("2026-04-24T08:00:00Z"));
   v = engine.view(id, T("2026-04-30T12:00:00Z"));
-  CHECK(v.status == "closed");
+  CHECK(v.status == parley::Status::Closed);
   CHECK_FALSE(v.state.outcome_recorded);
   REQUIRE(v.state.resolution_stage.has_value());
   CHECK(*v.state.resolution_stage == 2);
@@ -1176,7 +1176,7 @@ TEST_CASE("Buckinghamshire: a best-interests dispute goes to the Court of Protec
   // Time taken runs to the closure: Tue 21 - Fri 24 Apr = 4 working days, 4 calendar days.
   CHECK(v.working_days_taken == 4);
   CHECK(v.calendar_days_taken == 4);
-  CHECK(store.challenge(id)->status == "closed");
+  CHECK(store.challenge(id)->status == parley::Status::Closed);
 
   // Without an outcome or a referral, closing is refused and writes nothing.
   std::string other = engine.open(parley::test::open_body("buckinghamshire-bsab"), kPractitioner,
@@ -1185,5 +1185,5 @@ TEST_CASE("Buckinghamshire: a best-interests dispute goes to the Court of Protec
   CHECK_THROWS_AS(engine.record(other, EventKind::Closed, closure(), kManager, T("2026-04-24T08:00:00Z")),
                   CommandError);
   CHECK(store.event_count() == count);
-  CHECK(engine.view(other, T("2026-04-24T08:00:00Z")).status == "open");
+  CHECK(engine.view(other, T("2026-04-24T08:00:00Z")).status == parley::Status::Open);
 }

@@ -15,7 +15,7 @@ TEST_CASE("home filters match search, stage, Board and overdue", "[ui]") {
   auto row = [](std::string id, std::string proc, int stage, std::string status, bool exp, std::optional<std::int64_t> due,
                 std::string subject) {
     ChallengeRow r;
-    r.id = id; r.procedure = proc; r.stage = stage; r.status = status; r.expedited = exp; r.deadline = due;
+    r.id = id; r.procedure = proc; r.stage = stage; r.status = parse_status(status); r.expedited = exp; r.deadline = due;
     r.subject_name = subject; r.challenger_agency = "Northshire Council"; r.challenged_agency = "Northshire Police";
     r.category = "care_planning";
     return r;
@@ -55,7 +55,7 @@ TEST_CASE("the app says Saved only for the latest durable change", "[ui]") {
   ui::App app(f.path, clock, ids);
   CHECK(app.screen == ui::Screen::FirstRun);
   ui::Profile p;
-  p.author = {"Sam Example", "Social Worker", "Northshire Council", "practitioner"};
+  p.author = {"Sam Example", "Social Worker", "Northshire Council Adult Social Care", "practitioner"};
   // No platform callback in this test binary: persistence stays pending until reported.
   app.save_profile(p);
   std::int64_t first = app.generation();

@@ -25,7 +25,7 @@ const A_AGENCY = 'Demo Adult Social Care';
 const B_AGENCY = 'Demo Housing Trust';
 const ROW = `${SUBJECT} — ${A_AGENCY} v ${B_AGENCY}`;
 const COMMENT = 'Housing lead: tenancy file reviewed, happy to meet this week';
-const SYNCED = /Last synced: (\d\d:\d\d|\w{3} \d+ \w{3} \d\d:\d\d)/;   // not "never"
+const SYNCED = /Last synced: (\d\d:\d\d|\w{3} \d+ \w{3} (\d{4} )?\d\d:\d\d)/;   // not "never"
 const PENDING = /records only on this device/;
 
 let server;
