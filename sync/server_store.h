@@ -22,11 +22,14 @@
 // by one mutex: SQLite has one writer anyway, and a push is one short transaction.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/event.h"
@@ -34,7 +37,16 @@
 
 struct sqlite3;
 
+namespace parley {
+struct ChallengeState;
+}
+
 namespace parley::server {
+
+struct PushRequest;      // sync/server_push.cpp
+struct IncomingBundle;
+struct Incoming;
+class History;
 
 // Limits (docs/sync-protocol.md "Limits").
 constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
@@ -42,15 +54,18 @@ constexpr std::size_t kMaxPushEvents = 2000;
 constexpr int kDefaultPullLimit = 1000;
 constexpr int kMaxPullLimit = 5000;
 constexpr int kProtocolVersion = 1;
+constexpr std::size_t kMinPasswordLength = 12;   // docs/security.md "Passwords"
 
 // A refused request: HTTP status, stable code (clients branch on it), a message that says
 // what to fix, and the field at fault when there is one ("bundles[0].events[3].hash").
 class ApiError : public std::runtime_error {
  public:
-  ApiError(int status, std::string code, const std::string& message, std::string field = {})
-      : std::runtime_error(message), status(status), code(std::move(code)), field(std::move(field)) {}
+  ApiError(int status, std::string code, const std::string& message, std::string field = {}, int retry_after = 0)
+      : std::runtime_error(message), status(status), code(std::move(code)), field(std::move(field)),
+        retry_after(retry_after) {}
   int status;
   std::string code, field;
+  int retry_after;        // seconds; when > 0 the HTTP layer sends a Retry-After header
   Json to_json() const;   // {"error": {"code", "message", "field"?}}
 };
 
@@ -66,6 +81,7 @@ struct Caller {
 struct UserRow {
   std::int64_t id = 0;
   std::string username, name, job_title, agency, role;
+  bool disabled = false;
 };
 
 struct DeviceRow {
@@ -102,6 +118,16 @@ class ServerStore {
   std::int64_t add_user(const std::string& username, const std::string& password, const std::string& name,
                         const std::string& job_title, const std::string& agency, const std::string& role);
   std::vector<UserRow> users();
+  // A new password (at least kMinPasswordLength characters) for a user; every session of
+  // theirs ends. Throws ApiError 404 for an unknown user, 400 for a short password.
+  void set_password(const std::string& username, const std::string& password, std::int64_t now);
+  // Disabling refuses the user's sign-ins and revokes all their devices and tokens at once;
+  // enabling lets them sign in again on a new device.
+  void set_user_disabled(const std::string& username, bool disabled, std::int64_t now);
+  // A token unused for this many days stops working (default 30).
+  void set_token_idle_days(int days);
+  // Where security events (failed sign-ins) are logged: one JSON line each. Default stderr.
+  void set_log(std::function<void(const std::string&)> log);
   std::vector<DeviceRow> devices();
   // Revokes every token of the device and refuses it future sign-ins. False if unknown.
   bool revoke_device(const std::string& device);
@@ -114,7 +140,10 @@ class ServerStore {
 
   // ---- API (docs/sync-protocol.md "Endpoints"); `now` is UTC ms ----
   Json health();
-  Json login(const Json& request, std::int64_t now);
+  // `address` is the client's IP address as the HTTP layer saw it: sign-in attempts are
+  // throttled per user and per address (429 too_many_attempts with retry_after), and each
+  // failure is logged with both.
+  Json login(const Json& request, std::int64_t now, const std::string& address = "");
   // Resolves "Bearer <token>"'s token; throws ApiError 401 unauthorized.
   Caller authenticate(std::string_view token, std::int64_t now);
   Json logout(const Caller& caller);
@@ -141,6 +170,23 @@ class ServerStore {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  struct Account {
+    UserRow user;
+    std::string hash, salt;   // salt and iterations: PBKDF2 hashes from before Argon2id
+    int iterations = 0;
+  };
+  Account account(const std::string& username);
+  Json start_session(const UserRow& user, const std::string& device, const std::string& device_name,
+                     const std::string& upgraded_hash, std::int64_t now);
+  void log_sign_in_failure(const std::string& username, const std::string& address, const char* reason,
+                           std::int64_t now);
+  Json push_checked(const Caller& caller, PushRequest& request, std::int64_t now);
+  std::size_t store_bundle(const Caller& caller, IncomingBundle& bundle, PushRequest& request,
+                           std::set<std::string>& done_ids, Json& acked, std::int64_t now);
+  bool stored_already(const Incoming& event, const History& history);
+  void check_new_event(const Incoming& event, const PushRequest& request);
+  void create_challenge(const IncomingBundle& bundle, const Event& opened);
+  void follow_stage(const std::string& challenge, const ChallengeState& state);
   bool created_ = false;
   std::mutex mutex_;
 };

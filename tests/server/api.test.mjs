@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+const DEMO_PASSWORD = 'parley-demo-2026';   // printed by parley-server --demo (tools/server/demo.cpp)
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const SERVER_BIN = process.env.PARLEY_SERVER_BIN || path.join(ROOT, 'build/native-debug/tools/server/parley-server');
@@ -77,7 +78,7 @@ async function call(url, method, p, { token, body, type = 'application/json' } =
 const post = (url, p, obj, token) => call(url, 'POST', p, { token, body: typeof obj === 'string' || Buffer.isBuffer(obj) ? obj : JSON.stringify(obj) });
 
 async function login(url, username, device) {
-  const r = await post(url, '/api/login', { username, password: 'demo', device, device_name: 'test' });
+  const r = await post(url, '/api/login', { username, password: DEMO_PASSWORD, device, device_name: 'test' });
   assert.equal(r.status, 200, r.text);
   return r.json.token;
 }
@@ -225,8 +226,10 @@ test('more than 2,000 events in one push is 413 too_large', async () => {
 });
 
 test('an event authored by someone else is 403 forged_author', async () => {
-  const lead = await login(srv.url, 'asc-lead', device);   // same device, another person
-  const e = comment(lastEvent(), device, 900, ascAuthor(), 'written as the practitioner');
+  // Another person of the same agency, on their own device (a device id is bound to its
+  // first user, so they cannot use the practitioner's), writing as the practitioner.
+  const lead = await login(srv.url, 'asc-lead', 'asc-lead-device');
+  const e = comment(lastEvent(), 'asc-lead-device', 900, ascAuthor(), 'written as the practitioner');
   await refusedAndHarmless(await post(srv.url, '/api/push', pushBody([{ ...bundle, events: [e] }]), lead), 403, 'forged_author',
     { field: /author/ });
 });
@@ -351,7 +354,7 @@ test('authentication: no token, a wrong token and a revoked device are 401', asy
   const r = await call(srv.url, 'GET', '/api/me', { token: t });
   assert.equal(r.status, 401);
   assert.equal(r.json.error.code, 'unauthorized');
-  const again = await post(srv.url, '/api/login', { username: 'health-lead', password: 'demo', device: 'tablet-to-revoke' });
+  const again = await post(srv.url, '/api/login', { username: 'health-lead', password: DEMO_PASSWORD, device: 'tablet-to-revoke' });
   assert.equal(again.status, 403);
   // Logging out ends a token too.
   const t2 = await login(srv.url, 'health-lead', 'tablet-2');
@@ -469,7 +472,7 @@ test('SIGTERM stops the server cleanly', async () => {
   const requests = srv.log().split('\n').filter((l) => l.startsWith('{'));
   assert.ok(requests.length > 20);
   for (const l of requests) {
-    assert.ok(!l.includes(ascToken) && !l.includes('Alex Example') && !l.includes('"demo"'), l);
+    assert.ok(!l.includes(ascToken) && !l.includes('Alex Example') && !l.includes(DEMO_PASSWORD), l);
     assert.doesNotMatch(l, /cursor=/);
   }
 });

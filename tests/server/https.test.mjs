@@ -60,7 +60,7 @@ test('with --cert and --key the API is served over HTTPS, and sign-in works over
     const health = await request(https, { ...base, path: '/api/health' });
     assert.equal(health.status, 200);
     assert.equal(JSON.parse(health.text).ok, true);
-    const body = JSON.stringify({ username: 'asc-practitioner', password: 'demo', device: 'dev-https-test-0001', device_name: 'test' });
+    const body = JSON.stringify({ username: 'asc-practitioner', password: 'parley-demo-2026', device: 'dev-https-test-0001', device_name: 'test' });
     const login = await request(https, { ...base, method: 'POST', path: '/api/login',
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, body);
     assert.equal(login.status, 200, login.text);

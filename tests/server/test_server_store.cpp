@@ -10,6 +10,9 @@
 #include <memory>
 #include <set>
 
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
 #include "sync/bundle.h"
 #include "sync/server_store.h"
 #include "tests/support.h"
@@ -35,25 +38,50 @@ struct ServerFile {
   }
 };
 
+// Users and three signed-in devices, made once: every Argon2id hash costs ~0.1 s, so each
+// fixture copies this database instead of hashing eight passwords again.
+struct Template {
+  ServerFile sf;
+  std::string jo, police, board;   // tokens
+  Template() {
+    ServerStore store(sf.file.path);
+    for (const auto& a : {kAsc, kHealth, kPolice, std::string("Northshire Board")}) store.add_agency(a);
+    store.add_user("sam", "pw-sam-passphrase", "Sam Example", "Social Worker", kAsc, "practitioner");
+    store.add_user("jo", "pw-jo-passphrase", "Jo Sample", "Community Nurse", kHealth, "practitioner");
+    store.add_user("pc", "pw-pc-passphrase", "Pat Constable", "Sergeant", kPolice, "safeguarding_lead");
+    store.add_user("board", "pw-board-passphrase", "Bo Manager", "Business Manager", "Northshire Board", "board");
+    auto token = [&](const char* user, const char* pw, const char* dev) {
+      return store.login({{"username", user}, {"password", pw}, {"device", dev}}, 1000)["token"].get<std::string>();
+    };
+    jo = token("jo", "pw-jo-passphrase", "jo-tablet");
+    police = token("pc", "pw-pc-passphrase", "pc-tablet");
+    board = token("board", "pw-board-passphrase", "board-pc");
+  }
+  static const Template& get() {
+    static const Template t;
+    return t;
+  }
+};
+
+std::unique_ptr<ServerStore> copy_of_template(const std::string& path) {
+  std::filesystem::copy_file(Template::get().sf.file.path, path, std::filesystem::copy_options::overwrite_existing);
+  return std::make_unique<ServerStore>(path);
+}
+
 struct Fixture {
   ServerFile sf;
-  std::unique_ptr<ServerStore> store = std::make_unique<ServerStore>(sf.file.path);
+  std::unique_ptr<ServerStore> store = copy_of_template(sf.file.path);
   Device asc{"srv-asc", 11, parley::test::at("2025-03-03T09:00:00Z")};
   std::string challenge;
   Caller sam, jo, police, board;
   std::unique_ptr<Device> extra;
 
   Fixture() {
-    for (const auto& a : {kAsc, kHealth, kPolice, std::string("Northshire Board")}) store->add_agency(a);
-    store->add_user("sam", "pw-sam", "Sam Example", "Social Worker", kAsc, "practitioner");
-    store->add_user("jo", "pw-jo", "Jo Sample", "Community Nurse", kHealth, "practitioner");
-    store->add_user("pc", "pw-pc", "Pat Constable", "Sergeant", kPolice, "safeguarding_lead");
-    store->add_user("board", "pw-board", "Bo Manager", "Business Manager", "Northshire Board", "board");
     challenge = asc.engine.open(parley::test::open_body("salford-ssab"), parley::test::practitioner(kAsc));
-    sam = sign_in("sam", "pw-sam", device());
-    jo = sign_in("jo", "pw-jo", "jo-tablet");
-    police = sign_in("pc", "pw-pc", "pc-tablet");
-    board = sign_in("board", "pw-board", "board-pc");
+    sam = sign_in("sam", "pw-sam-passphrase", device());
+    jo = store->authenticate(Template::get().jo, 1000);
+    police = store->authenticate(Template::get().police, 1000);
+    board = store->authenticate(Template::get().board, 1000);
   }
   std::string device() { return asc.store.challenge_events(challenge).front().device; }
   Caller sign_in(const std::string& user, const std::string& pw, const std::string& dev) {
@@ -148,18 +176,45 @@ TEST_CASE("refused pushes store nothing", "[server][push][refusal]") {
          r["bundles"][0]["events"] = Json::array();
          for (int i = 0; i < 2001; ++i) r["bundles"][0]["events"].push_back(e);
        }},
-      {"another user's events", 403, "forged_author",
-       [](Fixture& f, Json&, Caller& who) { who = f.sign_in("jo", "pw-jo", f.device()); }},
+      {"written as another person", 403, "forged_author",
+       [](Fixture&, Json& r, Caller&) {
+         Event e = event_from_json(r["bundles"][0]["events"][0]);
+         e.author["name"] = "Jo Sample";
+         e.hash = content_hash(e);
+         r["bundles"][0]["events"][0] = to_json(e);
+       }},
+      {"written with another role", 403, "forged_author",
+       [](Fixture&, Json& r, Caller&) {
+         Event e = event_from_json(r["bundles"][0]["events"][0]);
+         e.author["role"] = "director";
+         e.hash = content_hash(e);
+         r["bundles"][0]["events"][0] = to_json(e);
+       }},
+      {"a field of the wrong type", 400, "bad_event",
+       [](Fixture&, Json& r, Caller&) {
+         Event e = event_from_json(r["bundles"][0]["events"][0]);
+         e.body["procedure"] = 7;
+         e.hash = content_hash(e);
+         r["bundles"][0]["events"][0] = to_json(e);
+       }},
+      {"push format of the wrong type", 400, "bad_request", [](Fixture&, Json& r, Caller&) { r["format"] = 1; }},
+      {"bundle format of the wrong type", 400, "bad_request", [](Fixture&, Json& r, Caller&) { r["bundles"][0]["format"] = 7; }},
       {"another device's events", 403, "forged_device",
-       [](Fixture& f, Json&, Caller& who) { who = f.sign_in("sam", "pw-sam", "sams-other-tablet"); }},
-      {"new challenge, caller not a party", 403, "not_a_party",
+       [](Fixture& f, Json&, Caller& who) { who = f.sign_in("sam", "pw-sam-passphrase", "sams-other-tablet"); }},
+      {"new challenge, author not a party", 403, "not_allowed",
        [](Fixture& f, Json& r, Caller& who) {
-         // The police open a challenge between two other agencies, as themselves.
+         // The police push an opening between two other agencies, written as themselves
+         // (their own client would refuse to write it: this is a hand-made one).
          f.extra = std::make_unique<Device>("srv-police", 13, parley::test::at("2025-03-03T10:00:00Z"));
-         std::string id = f.extra->engine.open(parley::test::open_body("salford-ssab"), parley::test::practitioner(kPolice));
-         f.store->add_user("sam-police", "pw-sp", "Sam Example", "Sergeant", kPolice, "practitioner");
-         r["bundles"][0] = Json::parse(to_text(export_bundle(f.extra->engine, id)));
-         who = f.sign_in("sam-police", "pw-sp", f.extra->store.challenge_events(id).front().device);
+         std::string id = f.extra->engine.open(parley::test::open_body("salford-ssab"), parley::test::practitioner(kAsc));
+         f.store->add_user("sam-police", "pw-sp-passphrase", "Sam Example", "Sergeant", kPolice, "practitioner");
+         Json bundle = Json::parse(to_text(export_bundle(f.extra->engine, id)));
+         Event e = event_from_json(bundle["events"][0]);
+         e.author["agency"] = kPolice;
+         e.hash = content_hash(e);
+         bundle["events"] = Json::array({to_json(e)});
+         r["bundles"][0] = bundle;
+         who = f.sign_in("sam-police", "pw-sp-passphrase", e.device);
        }},
       {"stale epoch", 409, "epoch_changed", [](Fixture&, Json& r, Caller&) { r["epoch"] = "0123"; }},
   };
@@ -240,6 +295,247 @@ TEST_CASE("party_added and the Board stage bring earlier events to the new audie
   CHECK(f.store->aggregates(f.board)["aggregates"].size() == 1);
 }
 
+namespace {
+// The first stage at which a procedure notifies the Board (as the server reads it).
+int board_stage(const std::string& procedure) {
+  static const ProcedureLibrary library = ProcedureLibrary::builtin();
+  const Procedure* p = library.find(procedure);
+  for (const auto& st : p->stages)
+    for (const auto& a : st.required_actions)
+      if (!a.notify.empty()) return st.number;
+  return 0;
+}
+
+Json escalation(const Event& parent, const std::string& device, std::int64_t seq, int from) {
+  Event e = comment_after(parent, device, seq, "");
+  e.kind = EventKind::Escalated;
+  e.body = {{"reason", "no agreement"}, {"tried", "a discussion"}, {"from_stage", from}, {"to_stage", from + 1}};
+  e.hash = content_hash(e);
+  return to_json(e);
+}
+}  // namespace
+
+TEST_CASE("the Board receives the whole history when the fold reaches its stage, never on a forged stage",
+          "[server][visibility][board]") {
+  ServerFile sf;
+  ServerStore store(sf.file.path);
+  for (const auto& a : {kAsc, kHealth, std::string("Northshire Board")}) store.add_agency(a);
+  store.add_user("sam", "pw-sam-passphrase", "Sam Example", "Social Worker", kAsc, "practitioner");
+  store.add_user("board", "pw-board-passphrase", "Bo Manager", "Business Manager", "Northshire Board", "board");
+  Device asc{"board-asc", 21, parley::test::at("2025-03-03T09:00:00Z")};
+  std::string ch = asc.engine.open(parley::test::open_body("shropshire-sscp"), parley::test::practitioner(kAsc));
+  std::string dev = asc.store.challenge_events(ch).front().device;
+  auto sign_in = [&](const char* user, const char* pw, const std::string& d) {
+    Json r = store.login({{"username", user}, {"password", pw}, {"device", d}}, 1000);
+    return store.authenticate(r["token"].get<std::string>(), 1000);
+  };
+  Caller sam = sign_in("sam", "pw-sam-passphrase", dev), board = sign_in("board", "pw-board-passphrase", "board-pc");
+  auto push = [&](const Json& bundle) {
+    Json req = {{"format", "parley-push"}, {"version", 1}, {"epoch", nullptr}, {"bundles", {bundle}}};
+    return store.push(sam, req, 0, 2000);
+  };
+  auto board_events = [&] {
+    std::size_t n = 0;
+    Json page = store.pull(board, "0", "");
+    for (const auto& b : page["bundles"]) n += b["events"].size();
+    return n;
+  };
+  Json bundle = Json::parse(to_text(export_bundle(asc.engine, ch)));
+  push(bundle);
+  const int notify_at = board_stage("shropshire-sscp");
+  REQUIRE(notify_at >= 3);
+
+  SECTION("an escalation from a stage the challenge is not at is refused; the Board sees nothing") {
+    Event opened = asc.store.challenge_events(ch).front();
+    bundle["events"] = Json::array({escalation(opened, dev, 90, notify_at - 1)});
+    try {
+      push(bundle);
+      FAIL("accepted");
+    } catch (const ApiError& e) {
+      CHECK(e.status == 409);
+      CHECK(e.code == "rule_broken");
+      CHECK(e.field == "bundles[0].events[0].body.from_stage");
+    }
+    CHECK(board_events() == 0);
+    CHECK(store.event_count() == 1);
+  }
+  SECTION("real escalations up to the Board's stage bring it every earlier event") {
+    for (int stage = 1; stage < notify_at; ++stage) {
+      CHECK(board_events() == 0);
+      asc.engine.record(ch, EventKind::Escalated, {{"reason", "no agreement"}, {"tried", "a discussion"}},
+                        parley::test::practitioner(kAsc));
+      push(Json::parse(to_text(export_bundle(asc.engine, ch))));
+    }
+    std::size_t all = asc.store.challenge_events(ch).size();
+    CHECK(board_events() == all);
+  }
+}
+
+TEST_CASE("rules are checked against the state the author saw", "[server][push][rules]") {
+  Fixture f;
+  f.push(f.sam, f.push_of({f.bundle_json()}));
+  Event opened = f.asc.store.challenge_events(f.challenge).front();
+  Json b = f.bundle_json();
+  auto refused = [&](const Json& event) -> std::string {
+    b["events"] = Json::array({event});
+    try {
+      f.push(f.sam, f.push_of({b}));
+    } catch (const ApiError& e) {
+      return std::to_string(e.status) + " " + e.code + " " + e.field;
+    }
+    return "accepted";
+  };
+  SECTION("a second opening") {
+    Event again = opened;
+    again.id = std::string(32, 'c');
+    again.seq = 77;
+    again.at -= 3600 * 1000;
+    again.body["subject"]["name"] = "Someone Else";
+    again.hash = content_hash(again);
+    CHECK(refused(to_json(again)) == "409 rule_broken bundles[0].events[0].kind");
+  }
+  SECTION("a poison field type") {
+    Json e = escalation(opened, f.device(), 91, 1);
+    Event ev = event_from_json(e);
+    ev.body["from_stage"] = "1";
+    ev.hash = content_hash(ev);
+    CHECK(refused(to_json(ev)) == "400 bad_event bundles[0].events[0].body.from_stage");
+  }
+  SECTION("an event whose parents the server does not hold") {
+    Event orphan = comment_after(opened, f.device(), 92, "after something unseen");
+    orphan.parents = {std::string(32, 'd')};
+    orphan.parent_hashes = {std::string(64, 'e')};
+    orphan.hash = content_hash(orphan);
+    CHECK(refused(to_json(orphan)) == "409 parents_missing bundles[0].events[0].parents[0]");
+  }
+  SECTION("two devices escalating the same stage offline both pass; the fold shows the conflict") {
+    CHECK(refused(escalation(opened, f.device(), 93, 1)) == "accepted");
+    Device other{"srv-asc-2", 31, parley::test::at("2025-03-03T09:30:00Z")};
+    other.pull(f.asc, f.challenge);
+    f.store->add_user("sam2", "pw-sam2-passphrase", "Sam Example", "Social Worker", kAsc, "practitioner");
+    Caller sam2 = f.sign_in("sam2", "pw-sam2-passphrase", other.store.device_id());
+    Json twin = escalation(opened, other.store.device_id(), 1, 1);
+    Json b2 = b;
+    b2["events"] = Json::array({twin});
+    CHECK(f.store->push(sam2, f.push_of({b2}), 0, 3000)["added"] == 1);
+    CHECK(f.store->event_count() == 3);
+  }
+  CHECK(f.store->event_count() >= 1);
+}
+
+TEST_CASE("accounts: devices bound to users, one session per device, expiry, disabling, passwords",
+          "[server][auth][accounts]") {
+  Fixture f;
+  auto login = [&](const char* user, const char* pw, const char* dev, std::int64_t now = 1000) {
+    return f.store->login({{"username", user}, {"password", pw}, {"device", dev}}, now, "192.0.2.7");
+  };
+  auto code_of = [&](const std::function<void()>& call) -> std::string {
+    try {
+      call();
+    } catch (const ApiError& e) {
+      return e.code;
+    }
+    return "ok";
+  };
+  SECTION("a device id is its first user's") {
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-tablet"); }) == "ok");
+    CHECK(code_of([&] { login("sam", "pw-sam-passphrase", "jo-tablet"); }) == "device_taken");
+  }
+  SECTION("a new sign-in on a device ends the older session") {
+    std::string first = login("jo", "pw-jo-passphrase", "jo-tablet")["token"];
+    std::string second = login("jo", "pw-jo-passphrase", "jo-tablet")["token"];
+    CHECK(code_of([&] { f.store->authenticate(first, 2000); }) == "unauthorized");
+    CHECK(f.store->authenticate(second, 2000).username == "jo");
+  }
+  SECTION("a token unused for longer than the idle limit expires; use keeps it alive") {
+    const std::int64_t day = 24LL * 3600 * 1000;
+    std::string token = login("jo", "pw-jo-passphrase", "jo-tablet", 0)["token"];
+    CHECK(f.store->authenticate(token, 20 * day).username == "jo");   // noted as used on day 20
+    CHECK(f.store->authenticate(token, 49 * day).username == "jo");   // 29 days after
+    CHECK(code_of([&] { f.store->authenticate(token, 80 * day); }) == "unauthorized");
+    f.store->set_token_idle_days(2);
+    std::string t2 = login("jo", "pw-jo-passphrase", "jo-tablet", 100 * day)["token"];
+    CHECK(code_of([&] { f.store->authenticate(t2, 103 * day); }) == "unauthorized");
+  }
+  SECTION("disabling refuses sign-in and revokes every device; enabling needs a new device") {
+    std::string token = login("jo", "pw-jo-passphrase", "jo-tablet")["token"];
+    f.store->set_user_disabled("jo", true, 1500);
+    CHECK(code_of([&] { f.store->authenticate(token, 2000); }) == "unauthorized");
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-new"); }) == "account_disabled");
+    CHECK(code_of([&] { login("jo", "wrong-password-1", "jo-new"); }) == "bad_credentials");
+    f.store->set_user_disabled("jo", false, 2500);
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-tablet"); }) == "forbidden");
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-new"); }) == "ok");
+    CHECK(code_of([&] { f.store->set_user_disabled("nobody", true, 1); }) == "not_found");
+  }
+  SECTION("a new password ends sessions; short ones are refused") {
+    std::string token = login("jo", "pw-jo-passphrase", "jo-tablet")["token"];
+    CHECK(code_of([&] { f.store->set_password("jo", "short", 1500); }) == "bad_request");
+    f.store->set_password("jo", "a much longer new passphrase", 1500);
+    CHECK(code_of([&] { f.store->authenticate(token, 2000); }) == "unauthorized");
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-tablet"); }) == "bad_credentials");
+    CHECK(code_of([&] { login("jo", "a much longer new passphrase", "jo-tablet"); }) == "ok");
+    CHECK(code_of([&] { f.store->add_user("x", "elevenchars", "X", "", kAsc, "practitioner"); }) == "bad_request");
+  }
+  SECTION("repeated failures are throttled with a growing delay; the right password waits too") {
+    std::vector<std::string> codes;
+    for (int i = 0; i < 7; ++i) codes.push_back(code_of([&] { login("jo", "wrong-password-1", "jo-tablet", 10000); }));
+    CHECK(codes == std::vector<std::string>{"bad_credentials", "bad_credentials", "bad_credentials", "bad_credentials",
+                                            "bad_credentials", "too_many_attempts", "too_many_attempts"});
+    try {
+      login("jo", "pw-jo-passphrase", "jo-tablet", 10000);
+      FAIL("accepted while throttled");
+    } catch (const ApiError& e) {
+      CHECK(e.status == 429);
+      CHECK(e.retry_after >= 1);
+    }
+    // Once the delay has passed, the right password works and clears the count.
+    CHECK(code_of([&] { login("jo", "pw-jo-passphrase", "jo-tablet", 10000 + 60000); }) == "ok");
+    CHECK(code_of([&] { login("jo", "wrong-password-1", "jo-tablet", 10000 + 61000); }) == "bad_credentials");
+    // Another person's account is not throttled by it.
+    CHECK(code_of([&] { login("sam", "pw-sam-passphrase", "sam-laptop", 10000); }) == "ok");
+  }
+  SECTION("a PBKDF2 hash from before Argon2id still signs in, and is replaced at that sign-in") {
+    unsigned char out[32];
+    PKCS5_PBKDF2_HMAC("old-password-1", 14, reinterpret_cast<const unsigned char*>("saltsalt"), 8, 100000, EVP_sha256(),
+                      sizeof out, out);
+    char hex[65];
+    for (int i = 0; i < 32; ++i) std::snprintf(hex + 2 * i, 3, "%02x", out[i]);
+    auto stored_hash = [&] {
+      sqlite3* db = nullptr;
+      sqlite3_open(f.sf.file.path.c_str(), &db);
+      sqlite3_stmt* st = nullptr;
+      sqlite3_prepare_v2(db, "SELECT password_hash FROM users WHERE username = 'jo'", -1, &st, nullptr);
+      sqlite3_step(st);
+      std::string h = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+      return h;
+    };
+    sqlite3* db = nullptr;
+    sqlite3_open(f.sf.file.path.c_str(), &db);
+    std::string sql = std::string("UPDATE users SET salt = 'saltsalt', iterations = 100000, password_hash = '") + hex +
+                      "' WHERE username = 'jo'";
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(code_of([&] { login("jo", "wrong-password-1", "jo-tablet"); }) == "bad_credentials");
+    CHECK(stored_hash() == hex);
+    CHECK(code_of([&] { login("jo", "old-password-1", "jo-tablet"); }) == "ok");
+    CHECK(stored_hash().rfind("$argon2id$", 0) == 0);
+    CHECK(code_of([&] { login("jo", "old-password-1", "jo-tablet"); }) == "ok");
+  }
+  SECTION("failed sign-ins are logged with the username and the address, never the password") {
+    std::vector<std::string> lines;
+    f.store->set_log([&](const std::string& l) { lines.push_back(l); });
+    code_of([&] { login("jo", "wrong-password-1", "jo-tablet"); });
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("\"username\":\"jo\"") != std::string::npos);
+    CHECK(lines[0].find("192.0.2.7") != std::string::npos);
+    CHECK(lines[0].find("wrong-password-1") == std::string::npos);
+  }
+}
+
+
 TEST_CASE("pull pages follow the cursor without gaps or repeats", "[server][pull]") {
   Fixture f;
   f.push(f.sam, f.push_of({f.bundle_json()}));
@@ -276,12 +572,12 @@ TEST_CASE("tokens, revocation, epochs and reopening", "[server][auth]") {
   Fixture f;
   CHECK_THROWS_AS(f.store->login({{"username", "sam"}, {"password", "wrong"}, {"device", "d1"}}, 1), ApiError);
   CHECK_THROWS_AS(f.store->login({{"username", "nobody"}, {"password", "x"}, {"device", "d1"}}, 1), ApiError);
-  Json r = f.store->login({{"username", "sam"}, {"password", "pw-sam"}, {"device", "d1"}}, 1);
+  Json r = f.store->login({{"username", "sam"}, {"password", "pw-sam-passphrase"}, {"device", "d1"}}, 1);
   std::string token = r["token"];
   CHECK(f.store->authenticate(token, 1).device == "d1");
   CHECK(f.store->revoke_device("d1"));
   CHECK_THROWS_AS(f.store->authenticate(token, 1), ApiError);
-  CHECK_THROWS_AS(f.store->login({{"username", "sam"}, {"password", "pw-sam"}, {"device", "d1"}}, 1), ApiError);
+  CHECK_THROWS_AS(f.store->login({{"username", "sam"}, {"password", "pw-sam-passphrase"}, {"device", "d1"}}, 1), ApiError);
 
   f.push(f.sam, f.push_of({f.bundle_json()}));
   std::string e1 = f.store->epoch();

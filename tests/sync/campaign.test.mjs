@@ -139,8 +139,8 @@ class Campaign {
       const db = path.join(this.dir, `${user}.db`);
       const pw = this.server.passwords[user];
       assert.ok(pw, `the demo server did not list ${user}`);
-      const r = await runCli(this.bins.cli, db, ['login', '--server', proxy.url, '--user', user, '--password', pw,
-                                           '--device-name', user, '--json']);
+      const r = await runCli(this.bins.cli, db, ['login', '--server', proxy.url, '--user', user, '--password-stdin',
+                                           '--device-name', user, '--json'], { input: pw + '\n' });
       assert.equal(r.code, 0, `login ${user}: ${r.err}`);
       const j = JSON.parse(r.out);
       this.devices.push({ user, db, proxy, profile: j.user, deviceId: j.device, police: user.startsWith('police'),
@@ -597,7 +597,7 @@ class Campaign {
     const db = path.join(this.dir, 'intruder.db');
     const d = { user: 'police-intruder', db };
     const pw = this.server.passwords['police-lead'];
-    let r = await runCli(this.bins.cli, db, ['login', '--server', `http://127.0.0.1:${this.port}`, '--user', 'police-lead', '--password', pw, '--json']);
+    let r = await runCli(this.bins.cli, db, ['login', '--server', `http://127.0.0.1:${this.port}`, '--user', 'police-lead', '--password-stdin', '--json'], { input: pw + '\n' });
     if (r.code !== 0) return v(`intruder login failed: ${r.err}`);
     const file = path.join(this.dir, 'leaked.json');
     fs.writeFileSync(file, JSON.stringify(await this.exportOf(this.parties[0], ch)));

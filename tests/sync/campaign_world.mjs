@@ -113,10 +113,11 @@ export function sqlite(file, sql) {
 
 // The CLI, asynchronously. Returns {code, signal, out, err, ms}; `started` gets the child
 // so a caller can SIGKILL it mid-command.
-export function runCli(bin, db, args, { timeoutMs = 90000, env, started } = {}) {
+export function runCli(bin, db, args, { timeoutMs = 90000, env, started, input } = {}) {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(bin, ['--db', db, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: env || process.env });
+    const child = spawn(bin, ['--db', db, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: env || process.env });
+    if (input !== undefined) child.stdin.end(input);
     let out = '', err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });

@@ -58,11 +58,11 @@ function ok(db, args, input) {
   assert.equal(r.code, 0, `parley ${args.join(' ')} failed: ${r.err}`);
   return r.out;
 }
-const json = (db, args) => JSON.parse(ok(db, [...args, '--json']));
+const json = (db, args, input) => JSON.parse(ok(db, [...args, '--json'], input));
 
 function login(db, user) {
   assert.ok(passwords[user], `the demo server did not list ${user}: ${JSON.stringify(Object.keys(passwords))}`);
-  return json(db, ['login', '--server', url, '--user', user, '--password', passwords[user], '--device-name', db]);
+  return json(db, ['login', '--server', url, '--user', user, '--password-stdin', '--device-name', db], passwords[user] + '\n');
 }
 
 test('two agencies exchange a challenge through login and sync', () => {
@@ -110,7 +110,7 @@ test('two agencies exchange a challenge through login and sync', () => {
 });
 
 test('a wrong password fails with one line and leaves no database behind', () => {
-  const r = parley('wrong.db', ['login', '--server', url, '--user', 'asc-practitioner', '--password', 'not-the-password']);
+  const r = parley('wrong.db', ['login', '--server', url, '--user', 'asc-practitioner', '--password-stdin'], 'not-the-password\n');
   assert.equal(r.code, 1);
   assert.equal(r.err.trim().split('\n').length, 1);
   assert.match(r.err, /^parley: /);

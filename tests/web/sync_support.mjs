@@ -10,7 +10,7 @@ import { ROOT, WEB_ROOT, ready, screen, find, tap } from './harness.mjs';
 import { enter } from './seed.mjs';
 
 export const SERVER_BIN = resolve(ROOT, process.env.PARLEY_SERVER_BIN || 'build/native-debug/tools/server/parley-server');
-export const DEMO_PASSWORD = 'demo';
+export const DEMO_PASSWORD = 'parley-demo-2026';
 
 // Starts `parley-server serve --demo` on a free loopback port with the web client as its
 // root and a new data directory; the URL is read from its "listening on" line (stderr).

@@ -5,6 +5,9 @@
 // Errors: one line on stderr saying what to fix, exit status 2 for a usage mistake and 1
 // for anything else; a failed command writes nothing (a database file it had to create is
 // removed again).
+#include <termios.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +18,7 @@
 #include <sstream>
 
 #include "core/engine.h"
+#include "core/event_rules.h"
 #include "sync/bundle.h"
 #include "sync/client.h"
 #include "sync/client_native.h"
@@ -391,7 +395,7 @@ void print_view(const ChallengeView& v) {
   std::printf("Challenged:  %s\n", person(b.value("challenged", Json::object())).c_str());
   std::printf("Category:    %s%s\n", b.value("category", "").c_str(), s.expedited ? "   EXPEDITED (someone at risk of harm)" : "");
   std::printf("Summary:     %s\n", b.value("summary", "").c_str());
-  std::printf("Status:      %s — stage %d of %d: %s\n", v.status.c_str(), v.stage, v.procedure->last_stage(), v.stage_name.c_str());
+  std::printf("Status:      %s — stage %d of %d: %s\n", std::string(to_string(v.status)).c_str(), v.stage, v.procedure->last_stage(), v.stage_name.c_str());
   if (v.deadline)
     std::printf("Deadline:    stage %d %s, measured from %s%s\n", v.stage, v.deadline->words.c_str(),
                 v.deadline->measured_from.c_str(), v.deadline->overdue ? " — OVERDUE" : "");
@@ -490,9 +494,17 @@ int cmd_challenge_open(Context& c) {
   if (c.args.has("copied-to")) body["copied_to"] = c.args.all("copied-to");
   auto at = at_from(c);
   Db db = open_db(c, true);
+  // The author is the challenger; when this database's identity is that person (after
+  // `identity set` or `login`), it is the identity, whose role the server checks too.
   Author author = c.args.has("as") ? author_from(c, *db.store)
                                    : Author{challenger.value("name", ""), challenger.value("job_title", ""),
                                             challenger.value("agency", ""), challenger.value("role", "")};
+  if (!c.args.has("as"))
+    if (auto saved = db.store->meta("identity")) {
+      Json me = Json::parse(*saved, nullptr, false);
+      if (me.is_object() && me.value("name", "") == author.name && me.value("agency", "") == author.agency)
+        author = Author{author.name, me.value("job_title", author.job_title), author.agency, me.value("role", author.role)};
+    }
   std::string id = db.engine->open(body, author, at);
   if (c.json) {
     print_json({{"challenge", id}, {"imminent_risk_guidance_shown", imminent}});
@@ -510,89 +522,51 @@ int cmd_challenge_open(Context& c) {
   return 0;
 }
 
-int cmd_challenge_record(Context& c, const std::string& sub) {
-  EventKind kind;
+// The body of a recording command, read from the flags its kind's description names
+// (core/event_rules.h): the CLI adds how a value is typed, never which fields exist or
+// what they must hold — the engine checks that and says what to fix.
+Json body_from_flags(Context& c, const KindRule& rule, std::set<std::string>& allowed) {
   Json body = Json::object();
+  for (const auto& f : rule.fields) {
+    if (f.set_by_engine) continue;
+    if (f.type == FieldType::Person) {   // add-party: one person from several flags
+      Json person = Json::object();
+      for (const auto& [key, flag] : {std::pair<const char*, const char*>{"name", "name"}, {"agency", "agency"},
+                                      {"job_title", "job-title"}, {"role", "role"}}) {
+        allowed.insert(flag);
+        put_if(person, key, c, flag);
+      }
+      body[f.name] = person;
+      continue;
+    }
+    if (f.flag.empty()) continue;
+    allowed.insert(f.flag);
+    if (f.type == FieldType::People) {
+      Json people = Json::array();
+      for (const auto& spec : c.args.all(f.flag)) people.push_back(person_from(spec));
+      body[f.name] = people;
+    } else if (f.type == FieldType::Bool && f.flag == "copied") {
+      body[f.name] = c.args.has(f.flag);   // a flag with no value
+    } else if (f.type == FieldType::Bool) {
+      if (c.args.has(f.flag)) body[f.name] = parse_yes_no(c.args.get(f.flag), "--" + f.flag);
+    } else {
+      put_if(body, f.name.c_str(), c, f.flag.c_str());
+    }
+  }
+  if (rule.may_fulfil) allowed.insert("fulfils");
+  return body;
+}
+
+int cmd_challenge_record(Context& c, const std::string& sub) {
+  const KindRule* rule = kind_rule_for_command(sub);
+  if (!rule || rule->kind == EventKind::ChallengeOpened)
+    throw UsageError("unknown challenge command '" + sub + "' (see 'parley help')");
+  const EventKind kind = rule->kind;
   std::set<std::string> allowed;
-  if (sub == "record-discussion") {
-    kind = EventKind::DiscussionRecorded;
-    allowed = {"with", "method", "summary", "agreed", "fulfils", "subject-views"};
-    Json with = Json::array();
-    for (const auto& w : c.args.all("with")) with.push_back(person_from(w));
-    body["with"] = with;
-    put_if(body, "method", c, "method");
-    put_if(body, "summary", c, "summary");
-    put_if(body, "subject_views", c, "subject-views");
-    if (c.args.has("agreed")) body["agreed"] = parse_yes_no(c.args.get("agreed"), "--agreed");
-  } else if (sub == "agree-action") {
-    kind = EventKind::ActionAgreed;
-    allowed = {"description", "owner", "due", "fulfils"};
-    put_if(body, "description", c, "description");
-    put_if(body, "owner", c, "owner");
-    put_if(body, "due", c, "due");
-  } else if (sub == "complete-action") {
-    kind = EventKind::ActionCompleted;
-    allowed = {"action", "note", "fulfils"};
-    put_if(body, "note", c, "note");
-  } else if (sub == "escalate") {
-    kind = EventKind::Escalated;
-    allowed = {"reason", "tried", "fulfils"};
-    put_if(body, "reason", c, "reason");
-    put_if(body, "tried", c, "tried");
-  } else if (sub == "expedite") {
-    kind = EventKind::Expedited;
-    allowed = {"reason"};
-    put_if(body, "reason", c, "reason");
-  } else if (sub == "notify") {
-    kind = EventKind::NotificationSent;
-    allowed = {"to", "reason", "fulfils"};
-    put_if(body, "to", c, "to");
-    put_if(body, "reason", c, "reason");
-  } else if (sub == "record-outcome") {
-    kind = EventKind::OutcomeAgreed;
-    allowed = {"outcome", "agreed-actions", "outstanding", "fulfils"};
-    put_if(body, "outcome", c, "outcome");
-    put_if(body, "agreed_actions", c, "agreed-actions");
-    put_if(body, "outstanding", c, "outstanding");
-  } else if (sub == "feedback") {
-    kind = EventKind::FeedbackGiven;
-    allowed = {"to", "summary", "fulfils"};
-    put_if(body, "to", c, "to");
-    put_if(body, "summary", c, "summary");
-  } else if (sub == "sign") {
-    kind = EventKind::RecordSigned;
-    allowed = {"side", "name", "job-title", "agency", "date"};
-    put_if(body, "side", c, "side");
-    put_if(body, "name", c, "name");
-    put_if(body, "job_title", c, "job-title");
-    put_if(body, "agency", c, "agency");
-    put_if(body, "date", c, "date");
-  } else if (sub == "refer") {
-    kind = EventKind::Referred;
-    allowed = {"route", "note", "fulfils"};
-    put_if(body, "route", c, "route");
-    put_if(body, "note", c, "note");
-  } else if (sub == "close") {
-    kind = EventKind::Closed;
-    allowed = {"reason"};
-    put_if(body, "reason", c, "reason");
-  } else if (sub == "learning") {
-    kind = EventKind::LearningRecorded;
-    allowed = {"review", "lessons", "fulfils"};
-    put_if(body, "review", c, "review");
-    put_if(body, "lessons", c, "lessons");
-  } else if (sub == "views") {
-    kind = EventKind::ViewsRecorded;
-    allowed = {"views", "fulfils"};
-    put_if(body, "views", c, "views");
-  } else if (sub == "comment") {
-    kind = EventKind::Comment;
-    allowed = {"text", "fulfils"};
-    put_if(body, "text", c, "text");
-  } else if (sub == "correct") {
-    kind = EventKind::Correction;
-    allowed = {"event", "reason", "set"};
-    put_if(body, "reason", c, "reason");
+  Json body = body_from_flags(c, *rule, allowed);
+  if (kind == EventKind::ActionCompleted) allowed.insert("action");
+  if (kind == EventKind::Correction) {
+    allowed.insert({"event", "set"});
     Json changes = Json::object();
     for (const auto& kv : c.args.all("set")) {
       auto eq = kv.find('=');
@@ -600,23 +574,6 @@ int cmd_challenge_record(Context& c, const std::string& sub) {
       changes[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     if (!changes.empty()) body["changes"] = changes;
-  } else if (sub == "settle") {
-    kind = EventKind::ReviewSettled;
-    allowed = {"conflict", "decision"};
-    put_if(body, "conflict", c, "conflict");
-    put_if(body, "decision", c, "decision");
-  } else if (sub == "add-party") {
-    kind = EventKind::PartyAdded;
-    allowed = {"name", "agency", "job-title", "role", "copied"};
-    Json party = Json::object();
-    put_if(party, "name", c, "name");
-    put_if(party, "agency", c, "agency");
-    put_if(party, "job_title", c, "job-title");
-    put_if(party, "role", c, "role");
-    body["party"] = party;
-    body["copied"] = c.args.has("copied");
-  } else {
-    throw UsageError("unknown challenge command '" + sub + "' (see 'parley help')");
   }
   c.args.only("challenge " + sub, with_author(allowed));
   std::string challenge = challenge_word(c, sub);
@@ -637,10 +594,10 @@ int cmd_challenge_record(Context& c, const std::string& sub) {
   std::string id = db.engine->record(challenge, kind, body, author, at);
   ChallengeView v = db.engine->view(challenge, c.clock->now_ms());
   if (c.json) {
-    print_json({{"challenge", challenge}, {"event", id}, {"stage", v.stage}, {"status", v.status}});
+    print_json({{"challenge", challenge}, {"event", id}, {"stage", v.stage}, {"status", std::string(to_string(v.status))}});
   } else {
     std::printf("Recorded %s on %s (%s). Now: %s, stage %d: %s\n", std::string(to_string(kind)).c_str(), challenge.c_str(),
-                short_id(id).c_str(), v.status.c_str(), v.stage, v.stage_name.c_str());
+                short_id(id).c_str(), std::string(to_string(v.status)).c_str(), v.stage, v.stage_name.c_str());
   }
   return 0;
 }
@@ -672,16 +629,16 @@ int cmd_challenge(Context& c) {
     auto rows = db.store->challenges();
     Json out = Json::array();
     for (const auto& r : rows) {
-      bool overdue = r.status == "open" && r.deadline && as_of > *r.deadline;
+      bool overdue = is_overdue(r.status, r.deadline, as_of);
       if (c.json) {
-        out.push_back({{"id", r.id}, {"procedure", r.procedure}, {"stage", r.stage}, {"status", r.status},
+        out.push_back({{"id", r.id}, {"procedure", r.procedure}, {"stage", r.stage}, {"status", std::string(to_string(r.status))},
                        {"expedited", r.expedited}, {"needs_review", r.needs_review}, {"overdue", overdue},
                        {"deadline", r.deadline ? Json(format_utc(*r.deadline)) : Json(nullptr)},
                        {"subject", r.subject_name}, {"challenger_agency", r.challenger_agency},
                        {"challenged_agency", r.challenged_agency}, {"category", r.category}});
       } else {
         std::string due = r.deadline ? to_string(uk_local_date(*r.deadline)) : "-";
-        std::printf("%-16s %-8s stage %d  due %-10s %s%s%s %s: %s v %s\n", r.id.c_str(), r.status.c_str(), r.stage,
+        std::printf("%-16s %-8s stage %d  due %-10s %s%s%s %s: %s v %s\n", r.id.c_str(), std::string(to_string(r.status)).c_str(), r.stage,
                     due.c_str(), r.expedited ? "EXPEDITED " : "", overdue ? "OVERDUE " : "",
                     r.needs_review ? "NEEDS-REVIEW " : "", r.subject_name.c_str(), r.challenger_agency.c_str(),
                     r.challenged_agency.c_str());
@@ -760,21 +717,41 @@ void print_status(SyncEngine& sync, const SyncStatus& s) {
   if (!s.last_error.empty()) std::printf("Last error: %s\n", s.last_error.c_str());
 }
 
+// The first line of standard input, without its line ending.
+std::string read_line_from_stdin() {
+  std::string line;
+  if (!std::getline(std::cin, line)) throw UsageError("--password-stdin: nothing on standard input");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// A line typed at the terminal with echo off; standard input when it is not a terminal.
+std::string ask_unseen(const std::string& prompt) {
+  if (!isatty(STDIN_FILENO)) return read_line_from_stdin();
+  std::fprintf(stderr, "%s", prompt.c_str());
+  termios old{};
+  tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::string line;
+  std::getline(std::cin, line);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::fprintf(stderr, "\n");
+  return line;
+}
+
 int cmd_login(Context& c) {
-  c.args.only("login", {"server", "user", "password", "password-stdin", "device-name"});
+  if (c.args.has("password"))
+    throw UsageError("--password is not accepted: a password on the command line is seen by other users and kept in "
+                     "shell history; use --password-stdin, or type it when asked");
+  c.args.only("login", {"server", "user", "password-stdin", "device-name"});
   if (c.args.words.size() != 1) throw UsageError("usage: parley --db FILE login --server URL --user NAME [--password-stdin]");
   std::string server = c.args.need("server", "the office server's address, e.g. https://parley.example.org");
   if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
     throw UsageError("--server: '" + server + "' must start with http:// or https://");
   std::string user = c.args.need("user", "your username on the server");
-  std::string password;
-  if (c.args.has("password-stdin")) {
-    if (c.args.has("password")) throw UsageError("give --password or --password-stdin, not both");
-    std::getline(std::cin, password);
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-  } else {
-    password = c.args.need("password", "or --password-stdin to read it from standard input");
-  }
+  std::string password = c.args.has("password-stdin") ? read_line_from_stdin() : ask_unseen("Password for " + user + ": ");
   std::string device_name = c.args.get("device-name", "Parley command line");
   Db db = open_db(c, true);
   SyncEngine sync(*db.engine);
