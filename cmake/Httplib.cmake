@@ -1,6 +1,7 @@
 # cmake/Httplib.cmake — the `parley_httplib` target: Debian's libcpp-httplib-dev 0.11 (a
-# shared library built with OpenSSL, zlib and Brotli) for the native HTTP programs
-# (parley-serve, parley-server, the native sync driver).
+# shared library built with OpenSSL, zlib and Brotli) for the native sync client
+# (sync/client_native.cpp, used by the CLI and the desktop app). The servers run on
+# Boost.Beast instead (cmake/Beast.cmake; docs/design.md "HTTP layer: Boost.Beast").
 #
 # Its header changes class layouts with the CPPHTTPLIB_*_SUPPORT macros (Request has an
 # SSL* member), so everything that includes it must compile with exactly the Cflags of the

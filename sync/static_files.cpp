@@ -7,6 +7,7 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@ namespace fs = std::filesystem;
 
 namespace parley::server {
 namespace {
+
+namespace http = boost::beast::http;
 
 std::string lower_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -87,80 +90,72 @@ std::optional<fs::path> resolve(const fs::path& root, const std::string& url_pat
   return full;
 }
 
+// Sets a plain-text answer (errors and refusals of the static side).
+void send_text(Response& res, unsigned status, const char* text) {
+  res.result(status);
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = text;
+}
+
+// parley.wasm is staged with a gzip copy beside it (tools/stage_web.py): sent to a
+// browser that accepts gzip, it is ~920 KB on the wire instead of ~2.5 MB. Only a copy at
+// least as new as the file itself: a parley.wasm replaced by hand must not be shadowed by
+// the gzip of the version before it.
+std::optional<fs::path> gzip_copy(const fs::path& file, const Request& req) {
+  std::string accept = header(req, "Accept-Encoding");
+  auto at = accept.find("gzip");
+  bool refused = at != std::string::npos && accept.compare(at + 4, 4, ";q=0") == 0 &&
+                 (accept.size() == at + 8 || accept[at + 8] == ',' || accept[at + 8] == ' ');
+  if (at == std::string::npos || refused) return std::nullopt;
+  fs::path gz = file;
+  gz += ".gz";
+  std::error_code ec;
+  if (fs::is_regular_file(gz, ec) && fs::last_write_time(gz, ec) >= fs::last_write_time(file, ec) && !ec) return gz;
+  return std::nullopt;
+}
+
 }  // namespace
 
-void serve_file(const fs::path& root, const httplib::Request& req, httplib::Response& res) {
+void serve_file(const fs::path& root, Exchange& ex) {
+  Response& res = ex.res;
   int status = 404;
-  auto file = resolve(root, req.path, status);
-  if (!file) {
-    res.status = status;
-    res.set_content(status == 400 ? "400 Bad Request\n" : "404 Not Found\n", "text/plain; charset=utf-8");
-    return;
-  }
-  // parley.wasm is staged with a gzip copy beside it (tools/stage_web.py): sent to a
-  // browser that accepts gzip, it is ~920 KB on the wire instead of ~2.5 MB (cpp-httplib
-  // compresses text types itself, but never application/wasm).
+  auto file = resolve(root, ex.path, status);
+  if (!file) return send_text(res, status, status == 400 ? "400 Bad Request\n" : "404 Not Found\n");
   fs::path source = *file;
-  bool gzipped = false;
+  std::optional<fs::path> gz;
   if (lower_extension(*file) == ".wasm") {
-    res.set_header("Vary", "Accept-Encoding");
-    std::string accept = req.get_header_value("Accept-Encoding");
-    auto at = accept.find("gzip");
-    bool refused = at != std::string::npos && accept.compare(at + 4, 4, ";q=0") == 0 &&
-                   (accept.size() == at + 8 || accept[at + 8] == ',' || accept[at + 8] == ' ');
-    fs::path gz = *file;
-    gz += ".gz";
-    std::error_code gz_ec;
-    // Only a copy at least as new as the file itself: a parley.wasm replaced by hand must
-    // not be shadowed by the gzip of the version before it.
-    if (at != std::string::npos && !refused && fs::is_regular_file(gz, gz_ec) &&
-        fs::last_write_time(gz, gz_ec) >= fs::last_write_time(*file, gz_ec) && !gz_ec) {
-      source = gz;
-      gzipped = true;
-    }
+    res.set(http::field::vary, "Accept-Encoding");
+    gz = gzip_copy(*file, ex.req);
+    if (gz) source = *gz;
   }
   std::error_code ec;
   auto size = fs::file_size(source, ec);
   auto mtime = fs::last_write_time(source, ec);
   std::ostringstream tag;
-  tag << '"' << std::hex << size << '-' << mtime.time_since_epoch().count() << (gzipped ? "-gz" : "") << '"';
-  res.set_header("ETag", tag.str());
-  res.set_header("Cache-Control", cache_control(*file));
-  if (req.get_header_value("If-None-Match") == tag.str()) {
-    res.status = 304;
+  tag << '"' << std::hex << size << '-' << mtime.time_since_epoch().count() << (gz ? "-gz" : "") << '"';
+  res.set(http::field::etag, tag.str());
+  res.set(http::field::cache_control, cache_control(*file));
+  if (header(ex.req, "If-None-Match") == tag.str()) {
+    res.result(http::status::not_modified);
     return;
   }
   std::ifstream in(source, std::ios::binary);
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
-    res.status = 500;
-    res.set_content("500 Internal Server Error\n", "text/plain; charset=utf-8");
-    return;
-  }
-  res.status = 200;
-  if (gzipped) res.set_header("Content-Encoding", "gzip");
-  res.set_content(std::move(body), mime_type(*file));
+  if (!in && !in.eof()) return send_text(res, 500, "500 Internal Server Error\n");
+  res.result(http::status::ok);
+  if (gz) res.set(http::field::content_encoding, "gzip");
+  res.set(http::field::content_type, mime_type(*file));
+  res.body() = std::move(body);
 }
 
-void add_static_routes(httplib::Server& svr, const fs::path& root) {
-  svr.Get(R"(/.*)", [root](const httplib::Request& req, httplib::Response& res) {
-    if (root.empty()) {
-      res.status = 404;
-      res.set_content("404 Not Found\n", "text/plain; charset=utf-8");
-      return;
-    }
-    serve_file(root, req, res);
-  });
-  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-    res.status = 405;
-    res.set_header("Allow", "GET, HEAD");
-    res.set_content("405 Method Not Allowed\n", "text/plain; charset=utf-8");
-  };
-  svr.Post(R"(/.*)", not_allowed);
-  svr.Put(R"(/.*)", not_allowed);
-  svr.Patch(R"(/.*)", not_allowed);
-  svr.Delete(R"(/.*)", not_allowed);
-  svr.Options(R"(/.*)", not_allowed);
+void serve_static(const fs::path& root, Exchange& ex) {
+  auto method = ex.req.method();
+  if (method != http::verb::get && method != http::verb::head) {
+    ex.res.set(http::field::allow, "GET, HEAD");
+    return send_text(ex.res, 405, "405 Method Not Allowed\n");
+  }
+  if (root.empty()) return send_text(ex.res, 404, "404 Not Found\n");
+  serve_file(root, ex);
 }
 
 ListenAddress parse_listen(const std::string& s) {

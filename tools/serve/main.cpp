@@ -14,32 +14,25 @@
 //     which may carry data), status, body bytes.
 //   - SIGINT/SIGTERM stop it gracefully: the listening socket closes, requests in flight
 //     finish, exit status 0.
+//   - The HTTP layer is parley-server's (sync/http_server.h): header and body deadlines,
+//     header, body and connection caps, gzip of text answers.
 //
 // Usage: parley-serve --root DIR [--listen HOST:PORT]   (default 127.0.0.1:8080; port 0
 // picks a free port; the "listening on" line on stderr gives the URL).
-#include <httplib.h>
-
-#include "sync/static_files.h"
-
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <string_view>
-#include <thread>
+#include <system_error>
+
+#include "sync/http_server.h"
+#include "sync/static_files.h"
 
 namespace fs = std::filesystem;
 
@@ -104,25 +97,14 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-bool is_api(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
+using parley::server::Exchange;
+namespace http = boost::beast::http;
 
-void json_error(httplib::Response& res, int status, const char* message) {
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(std::string(R"({"ok":false,"error":")") + message + "\"}", "application/json");
-}
-
-// "2025-01-31T12:00:00.123Z"
-std::string utc_now() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[24], frac[8];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
-  return std::string(date) + frac;
+void json_answer(Exchange& ex, unsigned status, const std::string& body) {
+  ex.res.result(status);
+  ex.res.set(http::field::content_type, "application/json");
+  ex.res.set(http::field::cache_control, "no-store");
+  ex.res.body() = body;
 }
 
 // A decoded path may hold control bytes (%0A): escape them so one request is one line.
@@ -140,6 +122,32 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// The application: /api/health, JSON 404s for the rest of /api/, files for everything else.
+parley::server::HttpApp static_app(const fs::path& root) {
+  parley::server::HttpApp app;
+  app.handle = [root](Exchange& ex) {
+    if (!parley::server::is_api_path(ex.path)) return parley::server::serve_static(root, ex);
+    bool get = ex.req.method() == http::verb::get || ex.req.method() == http::verb::head;
+    if (get && ex.path == "/api/health") return json_answer(ex, 200, R"({"ok":true})");
+    json_answer(ex, 404, R"({"ok":false,"error":"not found"})");
+  };
+  app.light = [](const Exchange& ex) { return ex.path == "/api/health"; };
+  // Requests the layer refused (slow, too large, malformed): JSON under /api/, text elsewhere.
+  app.error = [](Exchange& ex, int status) {
+    if (parley::server::is_api_path(ex.path)) return json_answer(ex, status, R"({"ok":false,"error":"request failed"})");
+    ex.res.result(static_cast<unsigned>(status));
+    ex.res.set(http::field::content_type, "text/plain; charset=utf-8");
+    ex.res.body() = std::to_string(status) + "\n";
+  };
+  app.log = [](const Exchange& ex) {
+    std::string line = parley::server::utc_timestamp() + " " + printable(std::string(ex.req.method_string())) + " " +
+                       printable(ex.path) + " " + std::to_string(ex.res.result_int()) + " " +
+                       std::to_string(ex.res.body().size()) + "\n";
+    std::fputs(line.c_str(), stderr);
+  };
+  return app;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -152,7 +160,7 @@ int main(int argc, char** argv) {
   }
 
   // SIGINT/SIGTERM are taken by sigwait in main, never by a handler: block them before any
-  // thread exists so every thread (httplib's pool included) inherits the mask.
+  // thread exists so every thread (the HTTP layer's included) inherits the mask.
   // A shell starts background jobs with SIGINT ignored, and an ignored signal never
   // reaches sigwait: Ctrl-C and `kill -INT` must stop this server wherever it was started.
   signal(SIGINT, SIG_DFL);
@@ -164,79 +172,33 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client closing early must not kill the server
 
-  httplib::Server svr;
-  svr.set_payload_max_length(1 << 20);
-  svr.set_keep_alive_timeout(2);
-  svr.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
-
-  svr.Get("/api/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(R"({"ok":true})", "application/json");
-  });
-  auto api_not_found = [](const httplib::Request&, httplib::Response& res) { json_error(res, 404, "not found"); };
-  const char* api_pattern = R"(/api(/.*)?)";
-  svr.Get(api_pattern, api_not_found);
-  svr.Post(api_pattern, api_not_found);
-  svr.Put(api_pattern, api_not_found);
-  svr.Patch(api_pattern, api_not_found);
-  svr.Delete(api_pattern, api_not_found);
-  svr.Options(api_pattern, api_not_found);
-
-  const fs::path root = opt.root;
-  parley::server::add_static_routes(svr, root);
-
-  // Errors httplib produces itself (unroutable, malformed, too large) get a body too; the
-  // /api/ namespace always answers JSON.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (is_api(req.path)) {
-      json_error(res, res.status, "request failed");
-    } else {
-      res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
-  svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    std::string line = utc_now() + " " + printable(req.method) + " " + printable(req.path) + " " +
-                       std::to_string(res.status) + " " + std::to_string(res.body.size()) + "\n";
-    std::fputs(line.c_str(), stderr);
-  });
-
-  int port = opt.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(opt.host);
-    if (port < 0) port = 0;
-  } else if (!svr.bind_to_port(opt.host, port)) {
-    port = 0;
-  }
-  if (port == 0) {
-    std::fprintf(stderr, "parley-serve: cannot listen on %s:%d\n", opt.host.c_str(), opt.port);
+  // A static site: small bodies, short keep-alive; the other limits as parley-server's.
+  parley::server::HttpLimits limits;
+  limits.body_bytes = 1 << 20;
+  limits.idle = std::chrono::seconds(2);
+  parley::server::HttpServer server(static_app(opt.root), limits);
+  int port = 0;
+  try {
+    port = server.listen(opt.host, opt.port);
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "parley-serve: cannot listen on %s:%d (%s)\n", opt.host.c_str(), opt.port, e.what());
     return 1;
   }
-
-  std::atomic<bool> stopping{false}, ended{false};
-  std::thread server([&] {
-    svr.listen_after_bind();
-    ended = true;
-    // Ended without being asked to: wake the main thread so the process exits.
-    if (!stopping) kill(getpid(), SIGTERM);
+  // Ended without being asked to: wake the sigwait below so the process exits, failed.
+  std::atomic<bool> failed{false};
+  server.start([&failed] {
+    failed = true;
+    kill(getpid(), SIGTERM);
   });
-  // stop() only acts once the accept loop runs; a signal that arrives before then stays
-  // pending (it is blocked) until sigwait below.
-  while (!svr.is_running() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   std::string shown_host = opt.host.find(':') != std::string::npos ? "[" + opt.host + "]" : opt.host;
   std::fprintf(stderr, "parley-serve: listening on http://%s:%d/ (root %s)\n", shown_host.c_str(), port,
-               root.c_str());
+               opt.root.c_str());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  bool failed = ended;
-  stopping = true;
   std::fprintf(stderr, "parley-serve: %s, stopping\n", failed ? "server loop ended" : strsignal(sig));
-  svr.stop();
-  server.join();
+  server.stop();
   std::fprintf(stderr, "parley-serve: stopped\n");
   return failed ? 1 : 0;
 }
