@@ -308,7 +308,7 @@ Calendar Calendar::from_json(std::string_view json_text) {
   json doc;
   try {
     doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {   // parse_error, or out_of_range for a number like 1e456
     throw std::invalid_argument(std::string("holiday data is not valid JSON: ") + e.what());
   }
   if (!doc.is_object()) bad("(top level)", "expected an object");

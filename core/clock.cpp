@@ -85,7 +85,7 @@ bool parse_time(const std::string& text, std::int64_t& out_ms) {
 }
 
 std::string format_utc(std::int64_t ms) {
-  std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  std::int64_t secs = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);   // floor, without overflow at INT64_MIN
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   std::int64_t rem = secs - days * 86400;
   Date d = date_from_day_number(days);

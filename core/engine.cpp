@@ -353,6 +353,8 @@ namespace {
 std::int64_t checked_time(std::optional<std::int64_t> at, const Clock& clock) {
   std::int64_t now = clock.now_ms();
   if (!at) return now;
+  if (*at < kMinEventTime || *at >= kMaxEventTime)
+    throw CommandError("give a time between 1970 and 2199, not " + std::to_string(*at) + " ms");
   if (*at > now + 24LL * 3600 * 1000)
     throw CommandError("the time given (" + format_utc(*at) + ") is in the future; give when it happened");
   return *at;

@@ -78,6 +78,9 @@ std::string need_string(const Json& j, const char* key, const char* what) {
 std::int64_t need_int(const Json& j, const char* key, const char* what) {
   const Json& v = need(j, key, what);
   if (!v.is_number_integer()) throw EventError(key, std::string("must be a whole number (") + what + ")");
+  // A JSON number above INT64_MAX is read as unsigned: refused, never wrapped to negative.
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    throw EventError(key, std::string("is too large (") + what + ")");
   return v.get<std::int64_t>();
 }
 }  // namespace
@@ -159,6 +162,10 @@ Event event_from_json(const Json& j) {
   if (!kind) throw EventError("kind", "unknown event kind '" + kind_text.substr(0, 40) + "'");
   e.kind = *kind;
   e.at = need_int(j, "at", "UTC milliseconds");
+  // The dates the calendar handles (its day index): outside them the UK time and
+  // working-day arithmetic would overflow or take minutes (docs/fuzzing.md, bugs 2-4).
+  if (e.at < kMinEventTime || e.at >= kMaxEventTime)
+    throw EventError("at", "must be a time from 1970 to 2199 (UTC milliseconds)");
   const Json& hlc = need(j, "hlc", "[milliseconds, counter]");
   if (!hlc.is_array() || hlc.size() != 2 || !hlc[0].is_number_integer() || !hlc[1].is_number_integer())
     throw EventError("hlc", "must be [milliseconds, counter]");

@@ -98,5 +98,9 @@ bool verify_hash(const Event& e);
 constexpr std::size_t kMaxTextLength = 20000;      // characters in one text field (bytes)
 constexpr std::size_t kMaxEventBytes = 200000;     // canonical size of one event
 constexpr std::size_t kMaxParents = 64;
+// When an event may say it happened: 1970-01-01 up to (not including) 2200-01-01, UTC ms —
+// the days the calendar's index covers.
+constexpr std::int64_t kMinEventTime = 0;
+constexpr std::int64_t kMaxEventTime = 7258118400000;
 
 }  // namespace parley

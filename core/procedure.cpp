@@ -219,7 +219,7 @@ Procedure parse_procedure(std::string_view json_text) {
   Json doc;
   try {
     doc = Json::parse(json_text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {   // parse_error, or out_of_range for a number like 1e456
     throw ProcedureError(std::string("procedure file is not valid JSON: ") + e.what());
   }
   Reader r(doc, "procedure");

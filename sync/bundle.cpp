@@ -42,7 +42,7 @@ Bundle parse_bundle(std::string_view text) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {   // parse_error, or out_of_range for a number like 1e456
     throw CommandError(std::string("the bundle is not valid JSON (") + e.what() + "); check the file is a Parley bundle");
   }
   return bundle_from_json(j);

@@ -155,7 +155,7 @@ Json parse_request_body(std::string_view text) {
   }
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {   // parse_error, or out_of_range for a number like 1e456
     throw ApiError(400, "bad_json", std::string("the request body is not valid JSON: ") + e.what());
   }
 }
