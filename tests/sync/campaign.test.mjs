@@ -604,7 +604,16 @@ class Campaign {
     r = await runCli(this.bins.cli, db, ['import', file]);
     if (r.code !== 0) return v(`intruder import failed: ${r.err}`);
     r = await runCli(this.bins.cli, db, ['challenge', 'comment', ch, '--text', 'should never arrive', '--json']);
-    if (r.code !== 0) return v(`intruder comment failed locally: ${r.err}`);
+    if (r.code !== 0) {
+      // The intruder's own client refuses first (core/event_rules.h: the author's agency must
+      // be a party). The server's refusal of a hand-made event is proved by
+      // tests/server/attacks.test.mjs and api.test.mjs (not_a_party).
+      if (/is not a party to challenge/.test(r.err)) {
+        this.intruderResult = `refused on the intruder's own device: ${r.err.trim().replace(/^parley: /, '')}`;
+        return;
+      }
+      return v(`intruder comment failed locally: ${r.err}`);
+    }
     const id = JSON.parse(r.out).event;
     const before = (await this.server.query('SELECT count(*) FROM events'))[0][0];
     r = await runCli(this.bins.cli, db, ['sync', '--json']);
