@@ -5,9 +5,6 @@
 // Errors: one line on stderr saying what to fix, exit status 2 for a usage mistake and 1
 // for anything else; a failed command writes nothing (a database file it had to create is
 // removed again).
-#include <termios.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +20,7 @@
 #include "sync/client.h"
 #include "sync/client_native.h"
 #include "tools/cli/args.h"
+#include "tools/common/prompt.h"
 
 using namespace parley;
 using parley::cli::Args;
@@ -717,30 +715,6 @@ void print_status(SyncEngine& sync, const SyncStatus& s) {
   if (!s.last_error.empty()) std::printf("Last error: %s\n", s.last_error.c_str());
 }
 
-// The first line of standard input, without its line ending.
-std::string read_line_from_stdin() {
-  std::string line;
-  if (!std::getline(std::cin, line)) throw UsageError("--password-stdin: nothing on standard input");
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-// A line typed at the terminal with echo off; standard input when it is not a terminal.
-std::string ask_unseen(const std::string& prompt) {
-  if (!isatty(STDIN_FILENO)) return read_line_from_stdin();
-  std::fprintf(stderr, "%s", prompt.c_str());
-  termios old{};
-  tcgetattr(STDIN_FILENO, &old);
-  termios quiet = old;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  std::string line;
-  std::getline(std::cin, line);
-  tcsetattr(STDIN_FILENO, TCSANOW, &old);
-  std::fprintf(stderr, "\n");
-  return line;
-}
-
 int cmd_login(Context& c) {
   if (c.args.has("password"))
     throw UsageError("--password is not accepted: a password on the command line is seen by other users and kept in "
@@ -751,7 +725,12 @@ int cmd_login(Context& c) {
   if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
     throw UsageError("--server: '" + server + "' must start with http:// or https://");
   std::string user = c.args.need("user", "your username on the server");
-  std::string password = c.args.has("password-stdin") ? read_line_from_stdin() : ask_unseen("Password for " + user + ": ");
+  std::string password;
+  try {
+    password = c.args.has("password-stdin") ? tools::read_line_from_stdin() : tools::ask_unseen("Password for " + user + ": ");
+  } catch (const std::runtime_error& e) {
+    throw UsageError(std::string("--password-stdin: ") + e.what());
+  }
   std::string device_name = c.args.get("device-name", "Parley command line");
   Db db = open_db(c, true);
   SyncEngine sync(*db.engine);

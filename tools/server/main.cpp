@@ -11,8 +11,6 @@
 // a push either commits or rolls back — exit status 0). `admin` changes the same database
 // directly and may run while the server does (SQLite WAL). `--demo` fills a new database
 // with a synthetic Board, agencies and users and prints their sign-ins.
-#include <termios.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -26,12 +24,14 @@
 #include <vector>
 
 #include "sync/server_store.h"
+#include "tools/common/prompt.h"
 #include "tools/server/args.h"
 
 namespace fs = std::filesystem;
 using namespace parley;
 using namespace parley::server;
 using namespace parley::server_tool;
+using namespace parley::tools;
 
 namespace {
 
@@ -78,33 +78,19 @@ std::int64_t now_ms() {
       .count();
 }
 
-// One line from the terminal with echo off (the password is never shown or kept in history).
-std::string ask_unseen(const char* prompt) {
-  std::fprintf(stderr, "%s", prompt);
-  termios old{};
-  tcgetattr(STDIN_FILENO, &old);
-  termios quiet = old;
-  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  std::string line;
-  std::getline(std::cin, line);
-  tcsetattr(STDIN_FILENO, TCSANOW, &old);
-  std::fprintf(stderr, "\n");
-  return line;
-}
-
 // A password from standard input: its first line when piped (scripts), or asked twice at a
 // terminal. Never from argv, where other users of the machine and shell history see it.
 std::string read_password(const std::string& username) {
-  if (isatty(STDIN_FILENO)) {
-    std::string first = ask_unseen(("Password for " + username + ": ").c_str());
+  if (stdin_is_terminal()) {
+    std::string first = ask_unseen("Password for " + username + ": ");
     if (ask_unseen("The same again: ") != first) throw UsageError{"the two passwords differ; nothing was changed"};
     return first;
   }
-  std::string line;
-  if (!std::getline(std::cin, line)) throw UsageError{"give the password on standard input (one line)"};
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
+  try {
+    return read_line_from_stdin();
+  } catch (const std::runtime_error&) {
+    throw UsageError{"give the password on standard input (one line)"};
+  }
 }
 
 void refuse_password_option(const Args& a) {
