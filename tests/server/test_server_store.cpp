@@ -423,6 +423,34 @@ TEST_CASE("rules are checked against the state the author saw", "[server][push][
   CHECK(f.store->event_count() >= 1);
 }
 
+TEST_CASE("an event stored before today's checks never blocks later pushes to its challenge", "[server][push][rules]") {
+  Fixture f;
+  f.push(f.sam, f.push_of({f.bundle_json()}));
+  Event opened = f.asc.store.challenge_events(f.challenge).front();
+  // As an older server stored it: an event time the core now refuses (before 1970).
+  Event old = comment_after(opened, "old-device", 1, "from an older server");
+  old.at = -5;
+  old.hash = content_hash(old);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(f.sf.file.path.c_str(), &db) == SQLITE_OK);
+  std::string text = to_json(old).dump();
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "INSERT INTO events(id, challenge, device, seq, kind, hash, text, received_at, user_id) "
+                     "VALUES(?1, ?2, 'old-device', 1, 'comment', ?3, ?4, 0, 0)",
+                     -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, old.id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, old.challenge.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, old.hash.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, text.c_str(), -1, SQLITE_TRANSIENT);
+  REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  Json b = f.bundle_json();
+  b["events"] = Json::array({to_json(comment_after(opened, f.device(), 60, "after it"))});
+  CHECK(f.push(f.sam, f.push_of({b}))["added"] == 1);
+}
+
 TEST_CASE("accounts: devices bound to users, one session per device, expiry, disabling, passwords",
           "[server][auth][accounts]") {
   Fixture f;
