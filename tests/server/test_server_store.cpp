@@ -552,6 +552,16 @@ TEST_CASE("accounts: devices bound to users, one session per device, expiry, dis
     CHECK(stored_hash().rfind("$argon2id$", 0) == 0);
     CHECK(code_of([&] { login("jo", "old-password-1", "jo-tablet"); }) == "ok");
   }
+  SECTION("one address guessing across many usernames is throttled too; another address is not") {
+    auto from = [&](const std::string& user, const char* address) {
+      return code_of([&] {
+        f.store->login({{"username", user}, {"password", "wrong-password-1"}, {"device", "d-" + user}}, 20000, address);
+      });
+    };
+    for (int i = 0; i < 20; ++i) CHECK(from("nobody-" + std::to_string(i), "198.51.100.9") == "bad_credentials");
+    CHECK(from("nobody-20", "198.51.100.9") == "too_many_attempts");
+    CHECK(from("nobody-21", "198.51.100.10") == "bad_credentials");
+  }
   SECTION("failed sign-ins are logged with the username and the address, never the password") {
     std::vector<std::string> lines;
     f.store->set_log([&](const std::string& l) { lines.push_back(l); });
