@@ -1,5 +1,7 @@
 // core/engine.cpp — derived view and validated commands (see engine.h).
 #include "core/engine.h"
+#include "core/history.h"
+#include "core/procedure_rules.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -14,64 +16,7 @@ std::string text_of(const Json& body, const char* key) {
 }
 
 
-bool matches(const EventMatch& m, const Event& e) {
-  if (e.kind != m.kind) return false;
-  if (!m.methods.empty() &&
-      std::find(m.methods.begin(), m.methods.end(), text_of(e.body, "method")) == m.methods.end())
-    return false;
-  if (!m.to.empty() && text_of(e.body, "to") != m.to) return false;
-  if (!m.route.empty() && text_of(e.body, "route") != m.route) return false;
-  return true;
-}
-
-bool fulfils(const Event& e, const std::string& action_id) {
-  auto it = e.body.find("fulfils");
-  if (it == e.body.end() || !it->is_array()) return false;
-  for (const auto& f : *it)
-    if (f.is_string() && f.get<std::string>() == action_id) return true;
-  return false;
-}
-
 std::string day_month(const Date& d) { return std::to_string(d.day) + " " + month_short(d.month); }
-
-std::string describe_from(const TimescaleFrom& f, int this_stage) {
-  switch (f.type) {
-    case TimescaleFrom::Type::ChallengeRaised: return "the challenge being raised";
-    case TimescaleFrom::Type::StageStarted:
-      return "the start of stage " + std::to_string(f.stage == 0 ? this_stage : f.stage);
-    case TimescaleFrom::Type::Event: {
-      std::string kind(to_string(f.kind));
-      std::replace(kind.begin(), kind.end(), '_', ' ');
-      return std::string(f.last ? "the last " : "the first ") + kind + " at stage " + std::to_string(f.stage);
-    }
-  }
-  return "";
-}
-
-// When the timescale's reference point happened, if it has.
-std::optional<std::int64_t> reference_time(const TimescaleFrom& f, const ChallengeState& s, int this_stage) {
-  switch (f.type) {
-    case TimescaleFrom::Type::ChallengeRaised: return s.opened_at;
-    case TimescaleFrom::Type::StageStarted: {
-      int want = f.stage == 0 ? this_stage : f.stage;
-      std::optional<std::int64_t> t;
-      for (const auto& v : s.stages)
-        if (v.number == want) t = v.started_at;   // the latest entry into that stage
-      return t;
-    }
-    case TimescaleFrom::Type::Event: {
-      std::optional<std::int64_t> t;
-      for (const auto& e : s.events) {
-        auto it = s.event_stage.find(e.id);
-        if (e.kind != f.kind || it == s.event_stage.end() || it->second != f.stage) continue;
-        t = e.at;
-        if (!f.last) break;
-      }
-      return t;
-    }
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -118,55 +63,83 @@ Deadline make_deadline(const Timescale& t, Region region, std::int64_t from_ms, 
   return d;
 }
 
+namespace {
+
+std::vector<RouteOffer> route_offers(const ChallengeState& s, const Procedure& p) {
+  const Json subject = s.opened_body.value("subject", Json::object());
+  const bool lacks = subject.is_object() && subject.value("lacks_capacity", false) == true;
+  std::vector<RouteOffer> out;
+  for (const auto& r : p.routes) {
+    RouteOffer o{&r, s.stage >= r.available_from_stage, lacks && r.when_lacks_capacity, ""};
+    if (!o.available) o.words = "open from stage " + std::to_string(r.available_from_stage);
+    else if (o.suggested) o.words = "offered because the subject lacks capacity for the decision in dispute";
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::vector<std::string> warnings(const ChallengeView& v, const Procedure& p) {
+  std::vector<std::string> out;
+  const Json& b = v.state.opened_body;
+  if (v.same_agency && !p.rule(RuleKind::SameAgencyRefused))
+    out.push_back("Both sides are " + b["challenger"].value("agency", "") + ": this procedure is for disagreements "
+                  "between agencies; check whether the agency's own procedure applies instead.");
+  for (const auto& r : v.routes)
+    if (r.suggested && r.available)
+      out.push_back("The subject lacks capacity for the decision in dispute: consider " + r.route->name + " (" +
+                    r.route->text + ")");
+  return out;
+}
+
+void fill_checklist(ChallengeView& v, const ChallengeState& s, const Procedure& p, std::int64_t as_of,
+                    const Calendar& calendar) {
+  for (const auto& entry : checklist_entries(s, p)) {
+    const RequiredAction& ra = *entry.action;
+    ChecklistItem item{ra.id, ra.text, ra.source, false, done_by(s, ra, entry.stage), std::nullopt, !ra.notify.empty()};
+    item.done = !item.done_by.empty();
+    if (ra.timescale)
+      if (auto from = reference_time(ra.timescale->from, s, s.stage)) {
+        item.deadline = make_deadline(*ra.timescale, p.board.region, *from, as_of, calendar);
+        item.deadline->measured_from = describe_from(ra.timescale->from, s.stage);
+        item.deadline->overdue = !item.done && is_overdue(v.status, item.deadline->due, as_of);
+      }
+    v.checklist.push_back(std::move(item));
+  }
+}
+
+}  // namespace
+
 ChallengeView derive(const ChallengeState& s, const Procedure& p, std::int64_t as_of, const Calendar& calendar) {
   ChallengeView v;
   v.state = s;
   v.procedure = &p;
   v.status = s.closed ? Status::Closed : s.outcome_recorded ? Status::Resolved : Status::Open;
   v.stage = s.stage;
+  v.expedited = expedited(s, p);
+  v.same_agency = same_agency(s.opened_body);
+  v.routes = route_offers(s, p);
+  v.warnings = warnings(v, p);
+  v.stage_history = stage_history(s, p, as_of, calendar);
+  v.timescales = timescale_records(s, p, v.stage_history, as_of, calendar);
+  for (const auto& t : v.timescales)
+    v.missed_timescale = v.missed_timescale || t.met == false || (t.deadline && t.deadline->overdue);
   const Stage* st = p.stage(s.stage);
   if (!st) return v;
   v.stage_name = st->name;
-  const Region region = p.board.region;
-  if (st->timescale) {
-    auto from = reference_time(st->timescale->from, s, st->number);
-    if (from) {
-      v.deadline = make_deadline(*st->timescale, region, *from, as_of, calendar);
-      v.deadline->measured_from = describe_from(st->timescale->from, st->number);
-      v.deadline->overdue = is_overdue(v.status, v.deadline->due, as_of);
-      v.overdue = v.deadline->overdue;
-    } else {
-      v.deadline_pending = "measured from " + describe_from(st->timescale->from, st->number) + ", not recorded yet";
-    }
+  if (!v.stage_history.empty()) {
+    const StageRecord& now = v.stage_history.back();
+    v.deadline = now.deadline;
+    v.deadline_pending = now.deadline_pending;
+    if (v.deadline) v.deadline->overdue = v.deadline->overdue && is_overdue(v.status, v.deadline->due, as_of);
+    v.overdue = v.deadline && v.deadline->overdue;
+    v.working_days_at_stage = now.working_days;
+    v.calendar_days_at_stage = now.calendar_days;
   }
-  for (const auto& ra : st->required_actions) {
-    ChecklistItem item{ra.id, ra.text, ra.source, false, {}, std::nullopt, !ra.notify.empty()};
-    for (const auto& e : s.events) {
-      auto it = s.event_stage.find(e.id);
-      if (it == s.event_stage.end() || it->second != st->number) continue;
-      bool ok = fulfils(e, ra.id);
-      for (const auto& m : ra.satisfied_by) ok = ok || matches(m, e);
-      if (ok) item.done_by.push_back(e.id);
-    }
-    item.done = !item.done_by.empty();
-    if (ra.timescale) {
-      if (auto from = reference_time(ra.timescale->from, s, st->number)) {
-        item.deadline = make_deadline(*ra.timescale, region, *from, as_of, calendar);
-        item.deadline->measured_from = describe_from(ra.timescale->from, st->number);
-        item.deadline->overdue = !item.done && is_overdue(v.status, item.deadline->due, as_of);
-      }
-    }
-    v.checklist.push_back(std::move(item));
-  }
-  if (!s.stages.empty()) {
-    Date start = uk_local_date(s.stages.back().started_at), now = uk_local_date(as_of);
-    v.working_days_at_stage = calendar.working_days_between(region, start, now);
-    v.calendar_days_at_stage = static_cast<int>(std::max<std::int64_t>(0, day_number(now) - day_number(start)));
-  }
+  fill_checklist(v, s, p, as_of, calendar);
   std::optional<std::int64_t> end = s.resolved_at ? s.resolved_at : s.closed_at;
   if (end) {
     Date a = uk_local_date(s.opened_at), b = uk_local_date(*end);
-    v.working_days_taken = calendar.working_days_between(region, a, b);
+    v.working_days_taken = calendar.working_days_between(p.board.region, a, b);
     v.calendar_days_taken = static_cast<int>(std::max<std::int64_t>(0, day_number(b) - day_number(a)));
   }
   return v;
@@ -190,21 +163,39 @@ Json to_json(const ChallengeView& v) {
   j["status"] = std::string(to_string(v.status));
   j["stage"] = v.stage;
   j["stage_name"] = v.stage_name;
-  j["expedited"] = s.expedited;
+  j["expedited"] = v.expedited;
+  j["same_agency"] = v.same_agency;
+  j["missed_timescale"] = v.missed_timescale;
+  j["warnings"] = v.warnings;
   j["risk"] = s.risk;
   j["imminent_risk_guidance_shown"] = s.imminent_risk_guidance_shown;
   j["overdue"] = v.overdue;
   j["deadline"] = v.deadline ? deadline_json(*v.deadline) : Json(nullptr);
   if (!v.deadline_pending.empty()) j["deadline_pending"] = v.deadline_pending;
   j["time_at_stage"] = {{"working_days", v.working_days_at_stage}, {"calendar_days", v.calendar_days_at_stage}};
+  auto time_or_null = [](const std::optional<std::int64_t>& t) { return t ? Json(format_utc(*t)) : Json(nullptr); };
+  auto met_or_null = [](const std::optional<bool>& m) { return m ? Json(*m) : Json(nullptr); };
   Json stages = Json::array();
-  if (v.procedure)
-    for (const auto& st : v.procedure->stages) {
-      Json entry = {{"number", st.number}, {"name", st.name}, {"current", st.number == v.stage}};
-      for (const auto& visit : s.stages)
-        if (visit.number == st.number) entry["entered_at"] = format_utc(visit.started_at);
-      stages.push_back(entry);
-    }
+  for (const auto& r : v.stage_history)
+    stages.push_back({{"number", r.number}, {"name", r.name}, {"entered_at", format_utc(r.entered_at)},
+                      {"left_at", time_or_null(r.left_at)}, {"left_how", r.left_how.empty() ? Json(nullptr) : Json(r.left_how)},
+                      {"deadline", r.deadline ? deadline_json(*r.deadline) : Json(nullptr)},
+                      {"met", met_or_null(r.met)}, {"met_at", time_or_null(r.met_at)},
+                      {"time_at_stage", {{"working_days", r.working_days}, {"calendar_days", r.calendar_days}}},
+                      {"current", r.number == v.stage && !r.left_at}, {"words", r.words}});
+  Json timescales = Json::array();
+  for (const auto& t : v.timescales)
+    timescales.push_back({{"id", t.id}, {"label", t.label}, {"stage", t.stage},
+                          {"due", t.deadline ? Json(format_utc(t.deadline->due)) : Json(nullptr)},
+                          {"done_at", time_or_null(t.done_at)}, {"done_by", t.done_by.empty() ? Json(nullptr) : Json(t.done_by)},
+                          {"met", met_or_null(t.met)}, {"overdue", t.deadline && t.deadline->overdue},
+                          {"source", t.source}, {"words", t.words}});
+  j["timescales"] = timescales;
+  Json routes = Json::array();
+  for (const auto& r : v.routes)
+    routes.push_back({{"id", r.route->id}, {"kind", r.route->kind}, {"name", r.route->name}, {"available", r.available},
+                      {"suggested", r.suggested}, {"words", r.words}});
+  j["routes"] = routes;
   j["stages"] = stages;
   Json checklist = Json::array();
   for (const auto& c : v.checklist) {
@@ -282,6 +273,20 @@ ChallengeView Engine::view(const std::string& challenge, std::int64_t as_of) {
   return derive(s, procedure_of(s), as_of, calendar_);
 }
 
+ChallengeView Engine::view_as_of(const std::string& challenge, std::int64_t as_of) {
+  std::vector<Event> events = store_.challenge_events(challenge);
+  if (events.empty()) state(challenge);   // throws: no such challenge
+  std::int64_t raised = 0;
+  for (const auto& e : events)
+    if (e.kind == EventKind::ChallengeOpened) raised = e.at;
+  std::erase_if(events, [&](const Event& e) { return e.at > as_of; });
+  ChallengeState s = fold(std::move(events));
+  if (!s.opened)
+    throw CommandError("challenge " + challenge + " was not raised yet at " + format_utc(as_of) + " (it was raised at " +
+                       format_utc(raised) + ")");
+  return derive(s, procedure_of(s), as_of, calendar_);
+}
+
 std::string Engine::resolve_event(const std::string& challenge, const std::string& id_or_prefix) {
   auto id = store_.find_event_id(challenge, id_or_prefix);
   if (!id)
@@ -298,7 +303,7 @@ void Engine::refresh_projection(const std::string& challenge) {
   row.id = s.id;
   row.procedure = s.procedure;
   row.stage = s.stage;
-  row.expedited = s.expedited;
+  row.expedited = false;
   row.needs_review = s.needs_review();
   row.opened_at = s.opened_at;
   row.updated_at = s.events.empty() ? s.opened_at : s.events.back().at;
@@ -311,7 +316,10 @@ void Engine::refresh_projection(const std::string& challenge) {
   row.status = s.closed ? Status::Closed : s.outcome_recorded ? Status::Resolved : Status::Open;
   if (p) {
     ChallengeView v = derive(s, *p, clock_.now_ms(), calendar_);
-    if (v.deadline) row.deadline = v.deadline->due;
+    // A stage timescale already met (a meeting held in time) no longer makes the row overdue.
+    if (v.deadline && !v.stage_history.back().met_at) row.deadline = v.deadline->due;
+    row.expedited = v.expedited;
+    for (const auto& t : v.timescales) row.missed = row.missed || t.met == false;
   }
   store_.upsert_challenge(row);
 }

@@ -39,6 +39,46 @@ struct ChecklistItem {
   bool notification = false;
 };
 
+// One stage the challenge reached: when it was entered and left, its timescale as the
+// procedure sets it, and whether that was met.
+struct StageRecord {
+  int number = 0;
+  std::string name;
+  std::int64_t entered_at = 0;
+  std::string entered_by;                 // event id (challenge_opened or escalated)
+  std::optional<std::int64_t> left_at;    // none while the challenge is still at it
+  std::string left_how;                   // "escalated", "resolved", "closed"; empty while running
+  std::string left_by;                    // the escalation that left it (empty otherwise)
+  std::optional<Deadline> deadline;       // none when the procedure sets no timescale
+  std::string deadline_pending;           // why the timescale has no date yet
+  std::optional<std::int64_t> met_at;     // the moment that counts: leaving, or the named event
+  std::string met_by_event;               // the named event that met it (timescale met_by)
+  std::optional<bool> met;                // null: no timescale, or running and not yet met
+  int working_days = 0, calendar_days = 0;   // at the stage, up to leaving it (or as of)
+  std::string words;                      // "Stage 3 took 6 working days; the procedure allows 5 (...)"
+};
+
+// A timescale and whether it was met: each stage's, each checklist item's (feedback within
+// 48 hours of a meeting) and the challenge's as a whole (id "challenge").
+struct TimescaleRecord {
+  std::string id, label, source;
+  int stage = 0;                          // 0: the challenge as a whole
+  std::optional<Deadline> deadline;       // none: no timescale, or its start not recorded yet
+  std::optional<std::int64_t> done_at;
+  std::string done_by;                    // event id
+  std::optional<bool> met;                // null: no timescale, or not done and not yet due
+  std::string words;
+};
+
+// A route out of the procedure (complaints, Court of Protection, ...) and whether it is
+// open to this challenge now.
+struct RouteOffer {
+  const Route* route = nullptr;
+  bool available = false;                 // the challenge has reached the route's first stage
+  bool suggested = false;                 // offered first: the subject lacks capacity, say
+  std::string words;                      // "available from stage 2", "the adult lacks capacity ..."
+};
+
 struct ChallengeView {
   ChallengeState state;
   const Procedure* procedure = nullptr;
@@ -53,6 +93,13 @@ struct ChallengeView {
   int calendar_days_at_stage = 0;
   std::optional<int> working_days_taken;   // opened -> outcome (or closure)
   std::optional<int> calendar_days_taken;
+  std::vector<StageRecord> stage_history;  // every stage reached, in order (re-entries included)
+  std::vector<TimescaleRecord> timescales;
+  bool missed_timescale = false;           // some timescale met == false, or running past due
+  bool expedited = false;                  // flagged, or at risk where the procedure expedites
+  bool same_agency = false;                // both sides are one agency (by agency id)
+  std::vector<std::string> warnings;       // plain sentences for the challenge screen and form
+  std::vector<RouteOffer> routes;
 };
 
 // Derives the view as of `as_of` (UTC ms). `procedure` must be the challenge's.
@@ -93,6 +140,9 @@ class Engine {
 
   ChallengeState state(const std::string& challenge);
   ChallengeView view(const std::string& challenge, std::int64_t as_of);
+  // The challenge as it stood at `as_of`: only events whose stated time (`at`, when it
+  // happened) is not after as_of are folded. Throws CommandError if it was not yet raised.
+  ChallengeView view_as_of(const std::string& challenge, std::int64_t as_of);
   const Procedure& procedure_of(const ChallengeState& s) const;
   void rebuild_projections();
   // Resolves an event id or unique prefix in a challenge; throws CommandError.

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/fold.h"
 #include "core/procedure.h"
+#include "core/procedure_rules.h"
 
 namespace parley {
 namespace {
@@ -87,6 +88,8 @@ std::vector<KindRule> build_rules() {
   r.push_back({K::Escalated, "escalate", "Escalate to the next stage",
                {text("reason", "reason for escalating", true, "reason"),
                 text("tried", "what was tried at this stage", true, "tried"),
+                text("override_reason", "reason for going ahead without what the procedure requires", false,
+                     "override-reason"),
                 by_engine(of_type("from_stage", T::Stage, "stage escalated from", true)),
                 by_engine(of_type("to_stage", T::Stage, "stage escalated to", true))},
                false, true, false, true});
@@ -112,8 +115,10 @@ std::vector<KindRule> build_rules() {
   r.push_back({K::Referred, "refer", "Refer elsewhere",
                {choice("route", "route", with_other(route_kinds()), true, "route"), text("note", "note", false, "note")},
                false, true, true, true});
-  r.push_back({K::Closed, "close", "Close", {text("reason", "reason for closing", false, "reason")}, false, false, true,
-               false});
+  r.push_back({K::Closed, "close", "Close",
+               {text("reason", "reason for closing", false, "reason"),
+                text("override_reason", "reason for closing with required items not done", false, "override-reason")},
+               false, false, true, false});
   r.push_back({K::LearningRecorded, "learning", "Record learning",
                {choice("review", "review considered", {"none", "single_agency", "multi_agency"}, true, "review"),
                 text("lessons", "lessons to disseminate", true, "lessons")},
@@ -358,7 +363,9 @@ void check_author(EventKind kind, const Json& author, const ChallengeState& befo
                                       text_of(before.opened_body.value("challenged", Json::object()), "agency")};
   for (const auto& p : before.parties)
     if (p.is_object() && p.contains("party") && p["party"].is_object()) parties.push_back(text_of(p["party"], "agency"));
-  if (!one_of(parties, agency))
+  bool party = false;
+  for (const auto& a : parties) party = party || (!a.empty() && agency_id(a) == agency_id(agency));
+  if (!party)
     refuse(Category::Author, "author.agency",
            agency + " is not a party to challenge " + before.id + "; a party must add it first");
 }
@@ -368,10 +375,11 @@ void check_opening(const Procedure* p, const Json& body, const Json& author) {
   check_board_may(EventKind::ChallengeOpened, author);
   check_body(EventKind::ChallengeOpened, body);
   if (!p) refuse(Category::State, "body.procedure", "unknown procedure '" + text_of(body, "procedure") + "'");
-  std::string agency = text_of(author, "agency");
-  if (agency != text_of(body["challenger"], "agency") && agency != text_of(body["challenged"], "agency"))
+  check_opening_rules(*p, body);
+  std::string agency = agency_id(text_of(author, "agency"));
+  if (agency != agency_id(text_of(body["challenger"], "agency")) && agency != agency_id(text_of(body["challenged"], "agency")))
     refuse(Category::Author, "author.agency",
-           agency + " is neither the challenger's nor the challenged party's agency: a challenge is raised by a party");
+           text_of(author, "agency") + " is neither the challenger's nor the challenged party's agency: a challenge is raised by a party");
 }
 
 namespace {
@@ -397,7 +405,7 @@ void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, co
       break;
     }
     case EventKind::Expedited:
-      if (s.expedited) broken("kind", "challenge " + s.id + " is already expedited");
+      if (expedited(s, p)) broken("kind", "challenge " + s.id + " is already expedited");
       break;
     case EventKind::OutcomeAgreed:
       if (s.outcome_recorded)
@@ -449,12 +457,11 @@ void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, co
 void check_fulfils(const ChallengeState& s, const Procedure& p, const Json& body) {
   auto it = body.find("fulfils");
   if (it == body.end() || it->is_null()) return;
-  const Stage* st = p.stage(s.stage);
+  const auto entries = checklist_entries(s, p);
   for (std::size_t i = 0; i < it->size(); ++i) {
     std::string id = (*it)[i].get<std::string>();
     bool known = false;
-    if (st)
-      for (const auto& ra : st->required_actions) known = known || ra.id == id;
+    for (const auto& e : entries) known = known || e.action->id == id;
     if (!known)
       broken("body.fulfils[" + std::to_string(i) + "]",
              "'" + id + "' is not a required action of stage " + std::to_string(s.stage) + " of " + p.id);
@@ -476,6 +483,7 @@ void check_event(const ChallengeState& before, const Procedure& p, EventKind kin
                      format_utc(before.opened_at) + ")");
   check_state(before, p, kind, body);
   check_fulfils(before, p, body);
+  check_procedure_rules(before, p, kind, body, author, at);
 }
 
 }  // namespace parley

@@ -125,7 +125,8 @@ void apply(ChallengeState& s, const Event& e) {
         s.procedure = text_of(e.body, "procedure");
         s.procedure_digest = text_of(e.body, "procedure_digest");
         s.risk = text_of(e.body, "risk");
-        s.expedited = s.risk == "at_risk";
+        s.imminent_risk = e.body.contains("imminent_risk") && e.body["imminent_risk"].is_boolean() &&
+                          e.body["imminent_risk"].get<bool>();
         s.stage = 1;
         s.event_stage[e.id] = 1;
         s.stages.push_back({1, e.at, e.id});
@@ -159,7 +160,7 @@ void apply(ChallengeState& s, const Event& e) {
       break;
     }
     case EventKind::Expedited:
-      s.expedited = true;
+      s.expedite_recorded = true;
       break;
     case EventKind::OutcomeAgreed:
       s.outcome_recorded = true;

@@ -53,7 +53,9 @@ struct ChallengeState {
   std::int64_t opened_at = 0;
   int stage = 0;
   std::vector<StageVisit> stages;     // every stage entered, in order
-  bool expedited = false;
+  bool expedite_recorded = false;     // an `expedited` event was recorded (see expedited() in
+                                      // core/procedure_rules.h for what the procedure adds)
+  bool imminent_risk = false;         // the opening said someone was at imminent risk
   std::string risk;                   // "standard", "at_risk"
   bool imminent_risk_guidance_shown = false;
   bool outcome_recorded = false;

@@ -103,6 +103,8 @@ class Reader {
   std::string path_;
 };
 
+const std::vector<std::string> kRuleKinds = {"same_agency_refused", "board_mediates_only"};
+
 const std::regex kSlug("^[a-z0-9]+(-[a-z0-9]+)*$");
 
 std::string slug(const Reader& r, const char* key) {
@@ -118,7 +120,8 @@ const std::vector<std::string> kAudiences = {"adults", "children", "both"};
 const std::vector<std::string> kRegions = {"england-and-wales", "scotland", "northern-ireland"};
 const std::vector<std::string> kFormSources = {
     "subject.name", "summary", "agreed_outcome", "copied_to", "resolution_stage", "time_taken", "notes",
-    "signature.challenger", "signature.challenged", "stages", "discussions", "actions", "timeline", "views"};
+    "signature.challenger", "signature.challenged", "stages", "discussions", "actions", "timeline", "views",
+    "stage_history", "correspondence"};
 
 std::vector<std::string> kind_names() {
   std::vector<std::string> out;
@@ -126,8 +129,10 @@ std::vector<std::string> kind_names() {
   return out;
 }
 
+EventMatch read_match(const Reader& r);
+
 Timescale read_timescale(const Reader& r, int this_stage) {
-  r.object({"amount", "unit", "from", "source", "note"});
+  r.object({"amount", "unit", "from", "source", "note", "met_by"});
   Timescale t;
   t.amount = r.integer("amount", 1, 365);
   std::string unit = r.one_of("unit", kUnits);
@@ -154,6 +159,8 @@ Timescale read_timescale(const Reader& r, int this_stage) {
     if (from.has("which")) t.from.last = from.one_of("which", {"first", "last"}) == "last";
   }
   t.source = r.text("source");
+  std::size_t nm = r.array("met_by", false);
+  for (std::size_t i = 0; i < nm; ++i) t.met_by.push_back(read_match(r.at("met_by").at(i)));
   return t;
 }
 
@@ -176,7 +183,73 @@ EventMatch read_match(const Reader& r) {
   return m;
 }
 
+RequiredAction read_required_action(const Reader& a, int stage, std::set<std::string>& action_ids,
+                                    const std::set<std::string>& contact_ids) {
+  a.object({"id", "text", "satisfied_by", "timescale", "source"});
+  RequiredAction ra;
+  ra.id = slug(a, "id");
+  if (!action_ids.insert(ra.id).second) a.at("id").fail("required action id '" + ra.id + "' is used twice");
+  ra.text = a.text("text");
+  ra.source = a.text("source");
+  std::size_t nm = a.array("satisfied_by");
+  for (std::size_t m = 0; m < nm; ++m) {
+    ra.satisfied_by.push_back(read_match(a.at("satisfied_by").at(m)));
+    const auto& to = ra.satisfied_by.back().to;
+    if (!to.empty() && !contact_ids.count(to))
+      a.at("satisfied_by").at(m).at("to").fail("no board contact has id '" + to + "'");
+  }
+  if (a.has("timescale")) ra.timescale = read_timescale(a.at("timescale"), stage);
+  return ra;
+}
+
+void read_rules(const Reader& r, Procedure& p) {
+  std::size_t n = r.array("rules", false);
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    Reader rule = r.at("rules").at(i);
+    rule.object({"id", "kind", "source"});
+    BoardRule b;
+    b.id = slug(rule, "id");
+    if (!ids.insert(b.id).second) rule.at("id").fail("rule id '" + b.id + "' is used twice");
+    std::string kind = rule.one_of("kind", kRuleKinds);
+    b.kind = kind == "same_agency_refused" ? RuleKind::SameAgencyRefused : RuleKind::BoardMediatesOnly;
+    b.source = rule.text("source");
+    p.rules.push_back(std::move(b));
+  }
+}
+
+// Fills `c` from a Board's contact entry: only the fields it gives (the document's own
+// words stay); marks it configured when it gave an address.
+void merge_contact(Contact& c, const Reader& in) {
+  for (auto [key, field] : {std::pair<const char*, std::string Contact::*>{"label", &Contact::label},
+                            {"phone", &Contact::phone}, {"email", &Contact::email}, {"url", &Contact::url},
+                            {"address", &Contact::address}, {"note", &Contact::note}}) {
+    std::string v = in.text(key, false);
+    if (!v.empty()) c.*field = v;
+  }
+  for (const char* k : {"phone", "email", "url", "address"}) c.configured = c.configured || !in.text(k, false).empty();
+}
+
 }  // namespace
+
+std::string_view to_string(RuleKind k) {
+  return k == RuleKind::SameAgencyRefused ? "same_agency_refused" : "board_mediates_only";
+}
+
+std::string contact_words(const Contact& c) {
+  std::string out;
+  auto add = [&](const char* label, const std::string& v) {
+    if (!v.empty()) out += (out.empty() ? "" : " · ") + std::string(label) + v;
+  };
+  add("phone ", c.phone);
+  add("email ", c.email);
+  add("web ", c.url);
+  add("address ", c.address);
+  if (out.empty())
+    return "no address is published in the procedure and the Board has not configured one: ask the Board's "
+           "business unit, or an administrator adds it in a Board contacts file (docs/procedures.md)";
+  return out + (c.configured ? " (from the Board's configuration)" : "");
+}
 
 const std::vector<std::string>& role_levels() {
   static const std::vector<std::string> v = {"practitioner", "line_manager", "safeguarding_lead",
@@ -209,6 +282,12 @@ const Stage* Procedure::stage(int number) const {
   return nullptr;
 }
 
+const BoardRule* Procedure::rule(RuleKind kind) const {
+  for (const auto& r : rules)
+    if (r.kind == kind) return &r;
+  return nullptr;
+}
+
 const Contact* Procedure::contact(std::string_view id) const {
   for (const auto& c : board.contacts)
     if (c.id == id) return &c;
@@ -224,7 +303,8 @@ Procedure parse_procedure(std::string_view json_text) {
   }
   Reader r(doc, "procedure");
   r.object({"$schema", "format", "version", "id", "title", "source_document", "board", "emergency_guidance",
-            "expedite", "stages", "routes", "forms", "interpretations"});
+            "expedite", "stages", "after_resolution", "resolution_timescale", "rules", "routes", "forms",
+            "interpretations"});
   if (r.text("format") != "parley-procedure") r.at("format").fail("must be \"parley-procedure\"");
   if (r.integer("version", 1, 1000) != 1) r.at("version").fail("this Parley reads version 1 procedure files");
 
@@ -289,24 +369,8 @@ Procedure parse_procedure(std::string_view json_text) {
     st.who_description = who.text("description");
     if (s.has("timescale")) st.timescale = read_timescale(s.at("timescale"), st.number);
     std::size_t na = s.array("required_actions", false);
-    for (std::size_t k = 0; k < na; ++k) {
-      Reader a = s.at("required_actions").at(k);
-      a.object({"id", "text", "satisfied_by", "timescale", "source"});
-      RequiredAction ra;
-      ra.id = slug(a, "id");
-      if (!action_ids.insert(ra.id).second) a.at("id").fail("required action id '" + ra.id + "' is used twice");
-      ra.text = a.text("text");
-      ra.source = a.text("source");
-      std::size_t nm = a.array("satisfied_by");
-      for (std::size_t m = 0; m < nm; ++m) {
-        ra.satisfied_by.push_back(read_match(a.at("satisfied_by").at(m)));
-        const auto& to = ra.satisfied_by.back().to;
-        if (!to.empty() && !contact_ids.count(to))
-          a.at("satisfied_by").at(m).at("to").fail("no board contact has id '" + to + "'");
-      }
-      if (a.has("timescale")) ra.timescale = read_timescale(a.at("timescale"), st.number);
-      st.required_actions.push_back(std::move(ra));
-    }
+    for (std::size_t k = 0; k < na; ++k)
+      st.required_actions.push_back(read_required_action(s.at("required_actions").at(k), st.number, action_ids, contact_ids));
     std::size_t nn = s.array("notifications", false);
     for (std::size_t k = 0; k < nn; ++k) {
       Reader n = s.at("notifications").at(k);
@@ -327,15 +391,22 @@ Procedure parse_procedure(std::string_view json_text) {
     p.stages.push_back(std::move(st));
   }
 
+  std::size_t nar = r.array("after_resolution", false);
+  for (std::size_t i = 0; i < nar; ++i)
+    p.after_resolution.push_back(read_required_action(r.at("after_resolution").at(i), 0, action_ids, contact_ids));
+  if (r.has("resolution_timescale")) p.resolution_timescale = read_timescale(r.at("resolution_timescale"), 0);
+  read_rules(r, p);
+
   std::size_t nr = r.array("routes", false);
   for (std::size_t i = 0; i < nr; ++i) {
     Reader rt = r.at("routes").at(i);
-    rt.object({"id", "kind", "name", "text", "available_from_stage", "contacts", "source"});
+    rt.object({"id", "kind", "name", "text", "available_from_stage", "contacts", "offered_when", "source"});
     Route route{slug(rt, "id"), rt.one_of("kind", route_kinds()), rt.text("name"), rt.text("text"), rt.text("source"), 1, {}};
     if (rt.has("contacts")) route.contacts = rt.strings("contacts", nullptr);
     for (std::size_t k = 0; k < route.contacts.size(); ++k)
       if (!contact_ids.count(route.contacts[k]))
         rt.at("contacts").at(k).fail("no board contact has id '" + route.contacts[k] + "'");
+    if (rt.has("offered_when")) route.when_lacks_capacity = rt.one_of("offered_when", {"subject_lacks_capacity"}) != "";
     if (rt.has("available_from_stage")) route.available_from_stage = rt.integer("available_from_stage", 1, static_cast<int>(ns));
     p.routes.push_back(std::move(route));
   }
@@ -391,15 +462,52 @@ void ProcedureLibrary::add_directory(const std::string& dir) {
     if (entry.path().extension() == ".json" && entry.path().filename().string().find(".schema.") == std::string::npos)
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
+  std::vector<std::string> contacts_files;
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      add(parse_procedure(ss.str()));
+      Json head = Json::parse(ss.str(), nullptr, false);
+      if (head.is_object() && head.value("format", "") == "parley-board-contacts") contacts_files.push_back(ss.str());
+      else add(parse_procedure(ss.str()));
     } catch (const ProcedureError& e) {
       throw ProcedureError(path.string() + ": " + e.what());
     }
+  }
+  // Contacts after procedures, so a Board's file may name a procedure from the same folder.
+  for (std::size_t i = 0; i < contacts_files.size(); ++i) add_contacts(contacts_files[i]);
+}
+
+void ProcedureLibrary::add_contacts(std::string_view json_text) {
+  Json doc;
+  try {
+    doc = Json::parse(json_text);
+  } catch (const Json::exception& e) {
+    throw ProcedureError(std::string("Board contacts file is not valid JSON: ") + e.what());
+  }
+  Reader r(doc, "contacts");
+  r.object({"$schema", "format", "version", "procedure", "contacts"});
+  if (r.integer("version", 1, 1000) != 1) r.at("version").fail("this Parley reads version 1 Board contacts files");
+  std::string id = r.text("procedure");
+  auto it = procedures_.find(id);
+  if (it == procedures_.end()) r.at("procedure").fail("no procedure '" + id + "' is loaded");
+  Procedure& p = it->second;
+  std::size_t n = r.array("contacts");
+  for (std::size_t i = 0; i < n; ++i) {
+    Reader c = r.at("contacts").at(i);
+    c.object({"id", "label", "phone", "email", "url", "address", "note"});
+    std::string cid = slug(c, "id");
+    auto existing = std::find_if(p.board.contacts.begin(), p.board.contacts.end(), [&](const Contact& k) { return k.id == cid; });
+    if (existing == p.board.contacts.end()) {
+      Contact fresh;
+      fresh.id = cid;
+      fresh.label = c.text("label");
+      fresh.source = "Added by the Board's contacts file.";
+      p.board.contacts.push_back(fresh);
+      existing = std::prev(p.board.contacts.end());
+    }
+    merge_contact(*existing, c);
   }
 }
 

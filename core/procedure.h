@@ -39,18 +39,22 @@ struct TimescaleFrom {
   bool last = false;             // Event only: the last such event rather than the first
 };
 
-struct Timescale {
-  int amount = 0;
-  TimeUnit unit = TimeUnit::WorkingDays;
-  TimescaleFrom from;
-  std::string source;
-};
-
 struct EventMatch {
   EventKind kind = EventKind::Comment;
   std::vector<std::string> methods;   // discussion methods; empty = any
   std::string to;                     // notification_sent: contact id; empty = any
   std::string route;                  // referred: route kind; empty = any
+};
+
+struct Timescale {
+  int amount = 0;
+  TimeUnit unit = TimeUnit::WorkingDays;
+  TimescaleFrom from;
+  std::string source;
+  // What meets it. Empty: leaving the stage (escalated, resolved or closed). Otherwise a
+  // named event recorded at the stage, such as a meeting held ("Arrange a meeting ...
+  // within 7 days of the challenge being raised").
+  std::vector<EventMatch> met_by;
 };
 
 struct RequiredAction {
@@ -70,12 +74,29 @@ struct Stage {
 
 struct Contact {
   std::string id, label, phone, email, url, address, note, source;
+  bool configured = false;            // an address was filled in by the Board's contacts file
+  bool has_address() const { return !phone.empty() || !email.empty() || !url.empty() || !address.empty(); }
 };
 
 struct Route {
   std::string id, kind, name, text, source;
   int available_from_stage = 1;
   std::vector<std::string> contacts;  // board contact ids to show with the route
+  bool when_lacks_capacity = false;   // offered first when the subject lacks capacity ("offered_when")
+};
+
+// A rule a Board states in words that is not a stage, a timescale or a checklist item.
+// Each kind is read by core/procedure_rules.cpp; `source` quotes the sentence.
+enum class RuleKind {
+  SameAgencyRefused,    // a challenge within one agency belongs to that agency's own procedure
+  BoardMediatesOnly,    // the Board mediates; an outcome is recorded by the agencies
+};
+std::string_view to_string(RuleKind k);
+
+struct BoardRule {
+  std::string id;
+  RuleKind kind = RuleKind::SameAgencyRefused;
+  std::string source;
 };
 
 struct FormField {
@@ -104,6 +125,13 @@ struct Procedure {
   } emergency;
   std::optional<std::string> expedite_text;   // null when the document does not say
   std::vector<Stage> stages;
+  // Items asked for once an outcome is agreed, at whichever stage ("Consider a single or
+  // multi agency review ... and disseminate relevant learning").
+  std::vector<RequiredAction> after_resolution;
+  // The challenge as a whole, if the procedure sets a time for it ("resolved within one
+  // working week"); stage timescales are on each stage.
+  std::optional<Timescale> resolution_timescale;
+  std::vector<BoardRule> rules;
   std::vector<Route> routes;
   std::vector<Form> forms;
   std::vector<Interpretation> interpretations;
@@ -112,6 +140,7 @@ struct Procedure {
 
   const Stage* stage(int number) const;
   const Contact* contact(std::string_view id) const;
+  const BoardRule* rule(RuleKind kind) const;
   int last_stage() const { return stages.empty() ? 0 : stages.back().number; }
 };
 
@@ -119,6 +148,11 @@ struct Procedure {
 // names the field and what is wrong, e.g.
 //   "stages[2].timescale.unit: 'weeks' is not one of working_days, calendar_days, hours".
 Procedure parse_procedure(std::string_view json_text);
+
+// How to reach a contact, in words: "phone 999 · email x@y · web https://..." — or, when
+// neither the document nor the Board's configuration gives an address, a sentence saying
+// so and what to do.
+std::string contact_words(const Contact& c);
 
 // The roles, discussion methods, route kinds and form sources the format allows.
 const std::vector<std::string>& role_levels();
@@ -132,7 +166,11 @@ class ProcedureLibrary {
   static ProcedureLibrary builtin();          // throws if a shipped file is invalid
   void add(Procedure p);                      // replaces any procedure with the same id
   // Loads every *.json in a directory; throws ProcedureError naming the file on error.
+  // A file of format "parley-board-contacts" fills or adds contacts of a procedure
+  // already loaded (the Board's own addresses where the document publishes none).
   void add_directory(const std::string& dir);
+  // Applies a "parley-board-contacts" document; throws ProcedureError naming the field.
+  void add_contacts(std::string_view json_text);
   const Procedure* find(std::string_view id) const;
   std::vector<const Procedure*> all() const;  // sorted by id
  private:

@@ -81,6 +81,12 @@ const char* const kMigrations[] = {
     ALTER TABLE outbox_v4 RENAME TO outbox;
     CREATE INDEX outbox_by_at ON outbox(at);
     )SQL",
+    // 5: the projection says whether a timescale was missed (core/history.h), for Home's
+    // filter; projections are rebuilt from the events to fill it.
+    R"SQL(
+    ALTER TABLE challenges ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;
+    INSERT OR REPLACE INTO meta VALUES('projections_stale', '1');
+    )SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVersion);
 
@@ -295,26 +301,26 @@ std::optional<std::string> Store::find_event_id(const std::string& challenge, co
 
 void Store::upsert_challenge(const ChallengeRow& r) {
   Stmt s(db_, R"SQL(INSERT INTO challenges(id, procedure, stage, status, expedited, needs_review, opened_at,
-      updated_at, deadline, subject_name, challenger_agency, challenged_agency, category, event_count)
-      VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+      updated_at, deadline, subject_name, challenger_agency, challenged_agency, category, event_count, missed)
+      VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
       ON CONFLICT(id) DO UPDATE SET procedure = excluded.procedure, stage = excluded.stage,
       status = excluded.status, expedited = excluded.expedited, needs_review = excluded.needs_review,
       opened_at = excluded.opened_at, updated_at = excluded.updated_at, deadline = excluded.deadline,
       subject_name = excluded.subject_name, challenger_agency = excluded.challenger_agency,
       challenged_agency = excluded.challenged_agency, category = excluded.category,
-      event_count = excluded.event_count)SQL");
+      event_count = excluded.event_count, missed = excluded.missed)SQL");
   s.bind_at(1, r.id).bind_at(2, r.procedure).bind_at(3, std::int64_t(r.stage)).bind_at(4, std::string(to_string(r.status)));
   s.bind_at(5, std::int64_t(r.expedited)).bind_at(6, std::int64_t(r.needs_review)).bind_at(7, r.opened_at).bind_at(8, r.updated_at);
   if (r.deadline) s.bind_at(9, *r.deadline); else s.bind_at(9, std::nullopt);
   s.bind_at(10, r.subject_name).bind_at(11, r.challenger_agency).bind_at(12, r.challenged_agency).bind_at(13, r.category);
-  s.bind_at(14, std::int64_t(r.event_count));
+  s.bind_at(14, std::int64_t(r.event_count)).bind_at(15, std::int64_t(r.missed));
   s.step();
 }
 
 namespace {
 const char* kRowColumns =
     "id, procedure, stage, status, expedited, needs_review, opened_at, updated_at, deadline, subject_name, "
-    "challenger_agency, challenged_agency, category, event_count";
+    "challenger_agency, challenged_agency, category, event_count, missed";
 ChallengeRow read_row(Stmt& s) {
   ChallengeRow r;
   r.id = s.text(0);
@@ -331,6 +337,7 @@ ChallengeRow read_row(Stmt& s) {
   r.challenged_agency = s.text(11);
   r.category = s.text(12);
   r.event_count = static_cast<int>(s.i64(13));
+  r.missed = s.i64(14) != 0;
   return r;
 }
 }  // namespace

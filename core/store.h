@@ -41,6 +41,7 @@ struct ChallengeRow {
   std::int64_t opened_at = 0, updated_at = 0;
   std::optional<std::int64_t> deadline;   // UTC ms; none when the stage has no timescale
   int event_count = 0;
+  bool missed = false;                    // a timescale was not met (core/history.h)
 };
 
 // One unacknowledged event in the outbox: its place in upload order and its stored JSON
@@ -59,7 +60,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  static constexpr int kLatestVersion = 4;
+  static constexpr int kLatestVersion = 5;
 
   // Opens (and migrates) the database at `path`. Throws StoreError with a message saying
   // what to do: not a Parley database, newer than this Parley, locked by another

@@ -265,7 +265,7 @@ void screen_challenge(App& app, Drafts& d) {
   muted(p.board.name + " · " + category_label(b.value("category", std::string())) + " · " +
         b.value("challenger", Json::object()).value("agency", std::string()) + " challenging " +
         b.value("challenged", Json::object()).value("agency", std::string()));
-  if (s.expedited) warning("EXPEDITED: someone is at risk of harm");
+  if (v.expedited) warning("EXPEDITED: someone is at risk of harm");
   // Stage ladder.
   for (const auto& st : p.stages) {
     bool current = st.number == v.stage, past = st.number < v.stage;

@@ -379,8 +379,10 @@ TEST_CASE("deadline where a procedure sets no timescale, or calendar days", "[cl
 
 TEST_CASE("a Shropshire challenge from opening to closing", "[cli]") {
   TempFile db("parley-cli-shropshire");
+  // One person records every stage here, so at a level that acts at all five (a practitioner
+  // may not record stage 2's escalation or stage 5's outcome: tests/core/test_procedure_rules.cpp).
   ok({"--db", db.path, "identity", "set", "--name", "Sam Example", "--agency", "Northshire Council", "--job-title",
-      "Social Worker", "--role", "practitioner"});
+      "Assistant Director", "--role", "director"});
 
   json proc = ok_json({"procedure", "show", "shropshire-sscp"});
   std::string business_unit;
@@ -495,7 +497,15 @@ TEST_CASE("a Shropshire challenge from opening to closing", "[cli]") {
   ok({"--db", db.path, "challenge", "sign", id, "--side", "challenged", "--name", "Chris Lead", "--job-title",
       "Safeguarding Lead", "--agency", "Northshire Community Health NHS Trust", "--date", "2026-01-08", "--at",
       "2026-01-08T11:30"});
-  ok({"--db", db.path, "challenge", "close", id, "--reason", "Resolved at stage 5", "--at", "2026-01-09T10:00"});
+  // Closing with stage 5's items open is refused, quoting the procedure, and writes nothing;
+  // with a reason for going ahead it closes, and the reason is kept.
+  json open_view = show(db.path, id, "2026-01-20T12:00");
+  check_error(run_cli({"--db", db.path, "challenge", "close", id, "--reason", "Resolved at stage 5", "--at",
+                       "2026-01-09T10:00"}),
+              1, "SSCP says: \"Inform their Director (or equivalent)\"");
+  CHECK(show(db.path, id, "2026-01-20T12:00") == open_view);
+  ok({"--db", db.path, "challenge", "close", id, "--reason", "Resolved at stage 5", "--override-reason",
+      "The Director was told in person; records were reviewed outside Parley.", "--at", "2026-01-09T10:00"});
 
   v = show(db.path, id, "2026-01-20T12:00");
   CHECK(v.at("status") == "closed");

@@ -96,7 +96,7 @@ TEST_CASE("a closed challenge takes only what the record may still need", "[engi
   Device d("engine-closed", 44, at("2026-01-05T09:00"));
   std::string id = d.engine.open(open_body("bury-sab"), kA, at("2026-01-05T09:00"));
   d.engine.record(id, EventKind::OutcomeAgreed, {{"outcome", "Agreed"}}, kA);
-  d.engine.record(id, EventKind::Closed, {{"reason", "Resolved"}}, kA);
+  d.engine.record(id, EventKind::Closed, {{"reason", "Resolved"}, {"override_reason", "Settled before a discussion was held."}}, kA);
   struct Row {
     EventKind kind;
     Json body;

@@ -167,7 +167,8 @@ TEST_CASE("rules against the state the author saw", "[rules][state]") {
 
   // Closed: only the kinds allowed after closure.
   c.device.engine.record(c.id, EventKind::OutcomeAgreed, {{"outcome", "agreed"}}, test::practitioner(kAsc));
-  c.device.engine.record(c.id, EventKind::Closed, Json::object(), test::practitioner(kAsc));
+  c.device.engine.record(c.id, EventKind::Closed, {{"override_reason", "Resolved before any discussion was needed."}},
+                         test::practitioner(kAsc));
   ChallengeState closed = c.state();
   CHECK(refusal([&] { check_event(closed, p, EventKind::Comment, {{"text", "t"}}, author(), at(closed)); }) == "accepted");
   CHECK(refusal([&] {

@@ -48,6 +48,10 @@ void make_old_database(const std::string& path, int version, const std::vector<E
     // Version 3 kept this device's unacknowledged events in outbox(event_id).
     if (version == 3 && e.device == own_device)
       REQUIRE(exec(db, "INSERT INTO outbox(event_id) VALUES('" + e.id + "')") == SQLITE_OK);
+    // Version 4 kept them in outbox(local_seq, event_id, at).
+    if (version == 4 && e.device == own_device)
+      REQUIRE(exec(db, "INSERT INTO outbox(local_seq, event_id, at) SELECT local_seq, id, at FROM events WHERE id = '" +
+                           e.id + "'") == SQLITE_OK);
   }
   sqlite3_close(db);
 }

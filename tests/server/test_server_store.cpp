@@ -306,9 +306,11 @@ int board_stage(const std::string& procedure) {
   return 0;
 }
 
-Json escalation(const Event& parent, const std::string& device, std::int64_t seq, int from) {
+Json escalation(const Event& parent, const std::string& device, std::int64_t seq, int from,
+                const Json& author = parley::test::practitioner(kAsc).to_json()) {
   Event e = comment_after(parent, device, seq, "");
   e.kind = EventKind::Escalated;
+  e.author = author;
   e.body = {{"reason", "no agreement"}, {"tried", "a discussion"}, {"from_stage", from}, {"to_stage", from + 1}};
   e.hash = content_hash(e);
   return to_json(e);
@@ -320,10 +322,12 @@ TEST_CASE("the Board receives the whole history when the fold reaches its stage,
   ServerFile sf;
   ServerStore store(sf.file.path);
   for (const auto& a : {kAsc, kHealth, std::string("Northshire Board")}) store.add_agency(a);
-  store.add_user("sam", "pw-sam-passphrase", "Sam Example", "Social Worker", kAsc, "practitioner");
+  // A director: the escalations below pass stages 2 to 4, which practitioners do not act at.
+  store.add_user("sam", "pw-sam-passphrase", "Sam Example", "Social Worker", kAsc, "director");
+  const Author sam_author{"Sam Example", "Social Worker", kAsc, "director"};
   store.add_user("board", "pw-board-passphrase", "Bo Manager", "Business Manager", "Northshire Board", "board");
   Device asc{"board-asc", 21, parley::test::at("2025-03-03T09:00:00Z")};
-  std::string ch = asc.engine.open(parley::test::open_body("shropshire-sscp"), parley::test::practitioner(kAsc));
+  std::string ch = asc.engine.open(parley::test::open_body("shropshire-sscp"), sam_author);
   std::string dev = asc.store.challenge_events(ch).front().device;
   auto sign_in = [&](const char* user, const char* pw, const std::string& d) {
     Json r = store.login({{"username", user}, {"password", pw}, {"device", d}}, 1000);
@@ -347,7 +351,7 @@ TEST_CASE("the Board receives the whole history when the fold reaches its stage,
 
   SECTION("an escalation from a stage the challenge is not at is refused; the Board sees nothing") {
     Event opened = asc.store.challenge_events(ch).front();
-    bundle["events"] = Json::array({escalation(opened, dev, 90, notify_at - 1)});
+    bundle["events"] = Json::array({escalation(opened, dev, 90, notify_at - 1, sam_author.to_json())});
     try {
       push(bundle);
       FAIL("accepted");
@@ -362,8 +366,9 @@ TEST_CASE("the Board receives the whole history when the fold reaches its stage,
   SECTION("real escalations up to the Board's stage bring it every earlier event") {
     for (int stage = 1; stage < notify_at; ++stage) {
       CHECK(board_events() == 0);
-      asc.engine.record(ch, EventKind::Escalated, {{"reason", "no agreement"}, {"tried", "a discussion"}},
-                        parley::test::practitioner(kAsc));
+      asc.engine.record(ch, EventKind::Escalated,
+                        {{"reason", "no agreement"}, {"tried", "a discussion"}, {"override_reason", "notified by email"}},
+                        sam_author);
       push(Json::parse(to_text(export_bundle(asc.engine, ch))));
     }
     std::size_t all = asc.store.challenge_events(ch).size();

@@ -391,7 +391,7 @@ void print_view(const ChallengeView& v) {
   std::printf("Subject:     %s\n", person(b.value("subject", Json::object())).c_str());
   std::printf("Challenger:  %s\n", person(b.value("challenger", Json::object())).c_str());
   std::printf("Challenged:  %s\n", person(b.value("challenged", Json::object())).c_str());
-  std::printf("Category:    %s%s\n", b.value("category", "").c_str(), s.expedited ? "   EXPEDITED (someone at risk of harm)" : "");
+  std::printf("Category:    %s%s\n", b.value("category", "").c_str(), v.expedited ? "   EXPEDITED (someone at risk of harm)" : "");
   std::printf("Summary:     %s\n", b.value("summary", "").c_str());
   std::printf("Status:      %s — stage %d of %d: %s\n", std::string(to_string(v.status)).c_str(), v.stage, v.procedure->last_stage(), v.stage_name.c_str());
   if (v.deadline)
