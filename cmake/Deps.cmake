@@ -47,3 +47,5 @@ endif()
 
 # The UI font: Liberation Sans from Debian's fonts-liberation (installed by tools/setup).
 set(PARLEY_FONT_FILE /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf)
+# Its bold face: the labels of PDF record forms (tools/common/form_pdf.cpp).
+set(PARLEY_FONT_BOLD_FILE /usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf)

@@ -226,6 +226,7 @@ std::vector<ChallengeRow> filter_rows(const std::vector<ChallengeRow>& all, cons
     if (!f.procedure.empty() && r.procedure != f.procedure) continue;
     bool overdue = is_overdue(r.status, r.deadline, now);
     if (f.overdue_only && !overdue) continue;
+    if (f.missed_only && !overdue && !r.missed) continue;
     if (!needle.empty()) {
       std::string hay = lower(r.id + " " + r.subject_name + " " + r.challenger_agency + " " + r.challenged_agency + " " +
                               r.category + " " + r.procedure);
@@ -248,9 +249,7 @@ void App::count_rows(std::int64_t t) {
 }
 
 const std::vector<ChallengeRow>& App::rows() {
-  bool same_filter = rows_filter_.search == filter.search && rows_filter_.stage == filter.stage &&
-                     rows_filter_.procedure == filter.procedure && rows_filter_.overdue_only == filter.overdue_only &&
-                     rows_filter_.include_closed == filter.include_closed;
+  bool same_filter = rows_filter_ == filter;
   std::int64_t t = now();
   if (!rows_valid_ || !same_filter) {
     rows_ = filter_rows(store_->challenges(), filter, t);

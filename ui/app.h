@@ -39,7 +39,9 @@ struct HomeFilter {
   int stage = 0;                 // 0 = any
   std::string procedure;         // empty = any
   bool overdue_only = false;
+  bool missed_only = false;      // a timescale was missed, or the current one is overdue
   bool include_closed = false;
+  bool operator==(const HomeFilter&) const = default;
 };
 
 class App {

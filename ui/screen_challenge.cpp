@@ -123,7 +123,14 @@ void action_form(App& app, Drafts& d, const ChallengeView& v) {
       heading(next ? "Escalate to stage " + std::to_string(v.stage + 1) + ": " + next->name : "This is the last stage");
       input_text("Why it is being escalated", d.a_text1, true);
       input_text("What was tried at this stage", d.a_text2, true);
-      if (button("Escalate", true)) record(app, d, EventKind::Escalated, {{"reason", d.a_text1}, {"tried", d.a_text2}}, "Escalated");
+      // Only when the procedure's notification for this stage is not recorded yet: the
+      // engine refuses without it, quoting the procedure, unless a reason is given.
+      input_text("Reason for going ahead without a required notification (if any)", d.a_text3, true);
+      if (button("Escalate", true)) {
+        Json body = {{"reason", d.a_text1}, {"tried", d.a_text2}};
+        if (!d.a_text3.empty()) body["override_reason"] = d.a_text3;
+        record(app, d, EventKind::Escalated, body, "Escalated");
+      }
       break;
     }
     case Expedite:
@@ -165,18 +172,18 @@ void action_form(App& app, Drafts& d, const ChallengeView& v) {
       break;
     case Refer: {
       heading("Refer elsewhere");
+      // Only the procedure's own routes; one the subject's capacity points to comes marked.
       std::vector<std::string> labels, kinds;
-      for (const auto& r : p.routes) {
-        labels.push_back(r.name);
-        kinds.push_back(r.kind);
+      for (const auto& r : v.routes) {
+        labels.push_back((r.suggested ? "* " : "") + r.route->name + (r.words.empty() ? "" : " (" + r.words + ")"));
+        kinds.push_back(r.route->kind);
       }
-      for (const auto& k : route_kinds())
-        if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) {
-          labels.push_back(category_label(k));
-          kinds.push_back(k);
-        }
+      if (kinds.empty()) {
+        muted("This procedure names no other routes.");
+        break;
+      }
       choice("Route", d.a_choice, labels);
-      if (d.a_choice < static_cast<int>(p.routes.size())) muted(p.routes[static_cast<std::size_t>(d.a_choice)].text);
+      muted(v.routes[static_cast<std::size_t>(std::min<int>(d.a_choice, static_cast<int>(kinds.size()) - 1))].route->text);
       input_text("Note", d.a_text1, true);
       if (button("Save referral", true))
         record(app, d, EventKind::Referred, {{"route", kinds[static_cast<std::size_t>(d.a_choice)]}, {"note", d.a_text1}}, "Referral recorded");
@@ -215,7 +222,12 @@ void action_form(App& app, Drafts& d, const ChallengeView& v) {
     case Close:
       heading("Close the challenge");
       input_text("Reason (optional)", d.a_text1, true);
-      if (button("Close challenge", true)) record(app, d, EventKind::Closed, {{"reason", d.a_text1}}, "Challenge closed");
+      input_text("Reason for closing with required items not done (if any)", d.a_text2, true);
+      if (button("Close challenge", true)) {
+        Json body = {{"reason", d.a_text1}};
+        if (!d.a_text2.empty()) body["override_reason"] = d.a_text2;
+        record(app, d, EventKind::Closed, body, "Challenge closed");
+      }
       break;
     case Correct: {
       heading("Correct an entry");
@@ -286,6 +298,18 @@ void screen_challenge(App& app, Drafts& d) {
   }
   if (v.working_days_taken)
     text("Time taken: " + std::to_string(*v.working_days_taken) + " working days (" + std::to_string(v.calendar_days_taken.value_or(0)) + " calendar days)");
+  for (const auto& w : v.warnings) warning(w);
+  // Each stage reached, and whether the procedure's timescale was met (core/history.h).
+  heading(v.missed_timescale ? "Stages and timescales: a timescale was missed" : "Stages and timescales");
+  for (const auto& r : v.stage_history) {
+    if (r.met == false) warning(r.words);
+    else text(r.words);
+  }
+  for (const auto& t : v.timescales)
+    if (t.id.rfind("stage-", 0) != 0) {
+      if (t.met == false) warning(t.words);
+      else muted(t.words);
+    }
   for (const auto& c : s.conflicts) {
     if (c.settled) continue;
     warning("Needs review: " + c.description);

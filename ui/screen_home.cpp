@@ -60,6 +60,8 @@ void screen_home(App& app, Drafts& d) {
   input_text("Search", app.filter.search, false, "subject, agency, category or id");
   // Filters on one line where there is room; each wraps to the next line on a phone.
   checkbox("Overdue only", app.filter.overdue_only);
+  same_line_if_fits(checkbox_width("Missed a timescale"));
+  checkbox("Missed a timescale", app.filter.missed_only);
   same_line_if_fits(checkbox_width("Show closed"));
   checkbox("Show closed", app.filter.include_closed);
   // Two filter lists side by side even on a phone: each at most half the line.

@@ -67,7 +67,8 @@ function crossErrors(proc) {
   dup('form', (proc.forms ?? []).map((f) => f.id));
   dup('interpretation', (proc.interpretations ?? []).map((x) => x.id));
   // Required actions and notifications are all checklist items: one id space per procedure.
-  dup('checklist item', stages.flatMap((s) => [...(s.required_actions ?? []), ...(s.notifications ?? [])].map((a) => a.id)));
+  dup('checklist item', [...stages.flatMap((s) => [...(s.required_actions ?? []), ...(s.notifications ?? [])]),
+    ...(proc.after_resolution ?? [])].map((a) => a.id));
   for (const f of proc.forms ?? []) dup(`field (form ${f.id})`, (f.fields ?? []).map((x) => x.id));
 
   const contactRef = (where, id) => {
@@ -146,7 +147,11 @@ test('shipped readings: stage counts, timescales, anchors', () => {
       { amount: 5, unit: 'working_days', from: { type: 'stage_started', stage: 2 } });
   }
   assert.equal(bu.forms[0].id, 'bsab-appendix-b');
-  assert.ok(bu.stages[4].required_actions.some((a) => a.satisfied_by.some((m) => m.kind === 'learning_recorded')));
+  // The learning prompt follows resolution at any stage, not only stage 5.
+  assert.ok(bu.after_resolution.some((a) => a.satisfied_by.some((m) => m.kind === 'learning_recorded')));
+  assert.ok(!bu.stages.some((s) => s.required_actions.some((a) => a.id === 'consider-review-and-learning')));
+  assert.deepEqual(bu.routes.filter((r) => r.offered_when === 'subject_lacks_capacity').map((r) => r.kind),
+    ['mca_best_interests', 'court_of_protection']);
 
   const mk = load('milton-keynes-mktogether');
   assert.deepEqual(mk.stages.map((s) => s.timescale && [s.timescale.amount, s.timescale.unit, s.timescale.from]), [
@@ -155,6 +160,8 @@ test('shipped readings: stage counts, timescales, anchors', () => {
     [10, 'calendar_days', { type: 'event', kind: 'discussion_recorded', stage: 1, which: 'first' }],
     null,
   ]);
+  // Stages 1 and 3 are met by the meetings being held, not by moving on.
+  for (const n of [0, 2]) assert.deepEqual(mk.stages[n].timescale.met_by, [{ kind: 'discussion_recorded', method: ['meeting', 'face_to_face', 'video'] }]);
   const feedback = mk.stages[2].required_actions.find((a) => a.id === 'feedback-to-raisers');
   assert.deepEqual([feedback.timescale.amount, feedback.timescale.unit, feedback.timescale.from, feedback.satisfied_by],
     [48, 'hours', { type: 'event', kind: 'discussion_recorded', stage: 3, which: 'first' }, [{ kind: 'feedback_given' }]]);

@@ -3,7 +3,7 @@
 //
 // The real parley-server on a fixed loopback port with its own data directory; five CLI
 // databases (devices) signed in as asc-practitioner, asc-lead, housing-practitioner,
-// housing-lead and police-practitioner; between each device and the server a chaos proxy
+// housing-director and police-practitioner; between each device and the server a chaos proxy
 // (campaign_proxy.mjs) that drops, cuts, duplicates, delays and replays requests and loses
 // acknowledgements. Each step picks a device and an action: a local write valid under the
 // procedure (open a challenge naming the other agency, comment, record a discussion,
@@ -51,7 +51,9 @@ const MAX_CHALLENGES = Math.max(10, Math.round(STEPS / 25));   // party challeng
 const LAST_STAGE = 5;   // shropshire-sscp
 const PARTY_AGENCIES = ['Demo Adult Social Care', 'Demo Housing Trust'];
 
-const USERS = ['asc-practitioner', 'asc-lead', 'housing-practitioner', 'housing-lead', 'police-practitioner'];
+// A director among them: escalations and outcomes at Shropshire's later stages are for
+// senior roles (core/procedure_rules.h); others' attempts there are counted refusals.
+const USERS = ['asc-practitioner', 'asc-lead', 'housing-practitioner', 'housing-director', 'police-practitioner'];
 
 function hasSqlite() {
   try { execFileSync('sqlite3', ['-version']); return true; } catch { return false; }

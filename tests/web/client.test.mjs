@@ -14,8 +14,12 @@ after(async () => { if (server) await server.stop(); });
 async function firstRun(page) {
   await screen(page, 'first-run');
   await type(page, 'Your name', 'Sam Example');
-  await type(page, 'Job title', 'Social Worker');
+  await type(page, 'Job title', 'Team Manager');
   await type(page, 'Agency', 'Northshire Council Adult Social Care');
+  // A line manager: Shropshire's stage 2 (where this challenge is resolved) is theirs to
+  // decide; a practitioner recording it is refused (tests/core/test_procedure_rules.cpp).
+  await tap(page, 'Your role', { role: 'combobox' });
+  await tap(page, 'Line manager / supervisor', { role: 'option' });
   await tap(page, 'Your Safeguarding Board', { role: 'combobox' });
   await tap(page, 'Shropshire Safeguarding Community Partnership', { role: 'option' });
   await type(page, 'PIN to unlock Parley on this device (4 or more digits)', '2468');
@@ -25,7 +29,7 @@ async function firstRun(page) {
   await saved(page);
 }
 
-test('a practitioner takes a Shropshire challenge from raising to the printed record form, then works offline', async () => {
+test('a line manager takes a Shropshire challenge from raising to the printed record form, then works offline', async () => {
   const { context } = await launch();
   try {
     const page = context.pages()[0] || (await context.newPage());

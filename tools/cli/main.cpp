@@ -20,10 +20,16 @@
 #include "sync/client.h"
 #include "sync/client_native.h"
 #include "tools/cli/args.h"
+#include "tools/cli/context.h"
+#include "tools/cli/form_command.h"
 #include "tools/common/prompt.h"
 
 using namespace parley;
 using parley::cli::Args;
+using parley::cli::Context;
+using parley::cli::Db;
+using parley::cli::open_db;
+using parley::cli::parse_time_arg;
 using parley::cli::UsageError;
 
 namespace {
@@ -52,14 +58,16 @@ Challenges (all take --db FILE; recording commands take --at TIME and --as NAME
         --summary TEXT --agreed yes|no [--fulfils ACTION,...] [--subject-views TEXT]
   parley --db FILE challenge agree-action ID --description TEXT --owner NAME [--due YYYY-MM-DD]
   parley --db FILE challenge complete-action ID --action EVENT [--note TEXT]
-  parley --db FILE challenge escalate ID --reason TEXT --tried TEXT
+  parley --db FILE challenge escalate ID --reason TEXT --tried TEXT [--override-reason TEXT]
   parley --db FILE challenge expedite ID --reason TEXT
   parley --db FILE challenge notify ID --to CONTACT --reason TEXT
   parley --db FILE challenge record-outcome ID --outcome TEXT [--agreed-actions TEXT] [--outstanding TEXT]
   parley --db FILE challenge feedback ID --to NAME --summary TEXT
   parley --db FILE challenge sign ID --side challenger|challenged --name N --job-title T --agency A --date D
   parley --db FILE challenge refer ID --route ROUTE [--note TEXT]
-  parley --db FILE challenge close ID [--reason TEXT]
+  parley --db FILE challenge close ID [--reason TEXT] [--override-reason TEXT]
+      --override-reason: go ahead although a notification or required item is not done;
+      the reason is recorded and printed on the record form
   parley --db FILE challenge learning ID --review none|single_agency|multi_agency --lessons TEXT
   parley --db FILE challenge views ID --views TEXT
   parley --db FILE challenge comment ID --text TEXT
@@ -67,8 +75,13 @@ Challenges (all take --db FILE; recording commands take --at TIME and --as NAME
   parley --db FILE challenge settle ID --conflict CONFLICT --decision TEXT
   parley --db FILE challenge add-party ID --name N --agency A [--job-title T] [--role R] [--copied]
   parley --db FILE challenge show ID [--as-of TIME]
-  parley --db FILE challenge list [--as-of TIME]
+  parley --db FILE challenge list [--as-of TIME] [--missed]
+      --as-of on show: only the events that had happened by then (their stated time);
+      --missed: only challenges where a timescale was missed or is overdue
   parley --db FILE export ID [--out FILE]
+  parley --db FILE form ID [--form FORM-ID] [--format text|html|pdf] [--out FILE] [--as-of TIME]
+      the procedure's record form, filled from the events (default: its first form, as
+      text; with --out the format follows the file's extension, .pdf or .html)
   parley --db FILE import FILE
 
 Sync with the office server
@@ -80,21 +93,6 @@ Global: --json (machine-readable output), --procedures DIR (a Board's own proced
 files; same id replaces the shipped one), --now TIME (or PARLEY_NOW: the clock).
 TIME: YYYY-MM-DD, YYYY-MM-DDTHH:MM (UK local time) or YYYY-MM-DDTHH:MM:SSZ (UTC).
 )";
-
-struct Context {
-  Args args;
-  bool json = false;
-  std::unique_ptr<Clock> clock;
-  ProcedureLibrary procedures;
-  IdSource ids;
-};
-
-std::int64_t parse_time_arg(const std::string& text, const std::string& option) {
-  std::int64_t ms = 0;
-  if (!parse_time(text, ms))
-    throw UsageError(option + ": '" + text + "' is not a date or time (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SSZ)");
-  return ms;
-}
 
 Date parse_date_arg(const std::string& text, const std::string& option) {
   auto d = parse_date(text);
@@ -190,8 +188,7 @@ void print_procedure(const Procedure& p) {
   std::printf("Audience: %s. Bank holidays: %s.\n\n", p.board.audience.c_str(), to_string(p.board.region).c_str());
   std::printf("If anyone is at imminent risk: %s\n", p.emergency.text.c_str());
   for (const auto& id : p.emergency.contacts)
-    if (const Contact* ct = p.contact(id))
-      std::printf("  %s: %s%s\n", ct->label.c_str(), ct->phone.c_str(), ct->email.empty() ? "" : (" " + ct->email).c_str());
+    if (const Contact* ct = p.contact(id)) std::printf("  %s: %s\n", ct->label.c_str(), contact_words(*ct).c_str());
   if (p.expedite_text) std::printf("Expedite: %s\n", p.expedite_text->c_str());
   std::printf("\nStages\n");
   for (const auto& s : p.stages) {
@@ -200,6 +197,8 @@ void print_procedure(const Procedure& p) {
     for (const auto& ra : s.required_actions)
       std::printf("     - %s%s\n", ra.text.c_str(), ra.timescale ? (" (" + timescale_words(ra.timescale) + ")").c_str() : "");
   }
+  std::printf("\nContacts\n");
+  for (const auto& ct : p.board.contacts) std::printf("  %s (%s): %s\n", ct.label.c_str(), ct.id.c_str(), contact_words(ct).c_str());
   if (!p.routes.empty()) {
     std::printf("\nOther routes\n");
     for (const auto& r : p.routes) std::printf("  %s: %s\n", r.name.c_str(), r.text.c_str());
@@ -299,20 +298,6 @@ int cmd_deadline(Context& c) {
 
 // ---- challenges -------------------------------------------------------------------
 
-struct Db {
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Engine> engine;
-};
-
-Db open_db(Context& c, bool create) {
-  std::string path = c.args.get("db");
-  if (path.empty()) throw UsageError("--db FILE is required for this command");
-  Db db;
-  db.store = std::make_unique<Store>(path, StoreOptions{create, "", -1});
-  db.engine = std::make_unique<Engine>(*db.store, c.procedures, *c.clock, c.ids);
-  return db;
-}
-
 const std::set<std::string> kAuthorOptions = {"as", "as-agency", "as-job-title", "as-role", "at"};
 
 Author author_from(Context& c, Store& store) {
@@ -404,6 +389,19 @@ void print_view(const ChallengeView& v) {
   if (s.resolution_stage)
     std::printf("Resolution:  at stage %d, %d working days (%d calendar days) after it was raised\n", *s.resolution_stage,
                 v.working_days_taken.value_or(0), v.calendar_days_taken.value_or(0));
+  for (const auto& w : v.warnings) std::printf("Note:        %s\n", w.c_str());
+  std::printf("Stages and timescales%s:\n", v.missed_timescale ? " (a timescale was missed)" : "");
+  for (const auto& r : v.stage_history) std::printf("  %s\n", r.words.c_str());
+  for (const auto& t : v.timescales)
+    if (t.id.rfind("stage-", 0) != 0) std::printf("  %s\n", t.words.c_str());
+  bool any_route = false;
+  for (const auto& r : v.routes) any_route = any_route || r.available;
+  if (any_route) {
+    std::printf("Other routes (challenge refer --route KIND):\n");
+    for (const auto& r : v.routes)
+      std::printf("  %s%s (%s)%s\n", r.suggested ? "* " : "", r.route->name.c_str(), r.route->kind.c_str(),
+                  r.words.empty() ? "" : (" — " + r.words).c_str());
+  }
   if (!v.checklist.empty()) {
     std::printf("Required at this stage:\n");
     for (const auto& item : v.checklist)
@@ -511,9 +509,7 @@ int cmd_challenge_open(Context& c) {
   if (imminent) {
     std::printf("IMMINENT RISK — %s\n", p.emergency.text.c_str());
     for (const auto& cid : p.emergency.contacts)
-      if (const Contact* ct = p.contact(cid))
-        std::printf("  %s:%s%s%s%s\n", ct->label.c_str(), ct->phone.empty() ? "" : " ", ct->phone.c_str(),
-                    ct->email.empty() ? "" : " ", ct->email.c_str());
+      if (const Contact* ct = p.contact(cid)) std::printf("  %s: %s\n", ct->label.c_str(), contact_words(*ct).c_str());
     std::printf("(Recorded that this guidance was shown.)\n");
   }
   std::printf("Opened %s\n", id.c_str());
@@ -609,7 +605,8 @@ int cmd_challenge(Context& c) {
     std::string id = challenge_word(c, "show");
     std::int64_t as_of = c.args.has("as-of") ? parse_time_arg(c.args.get("as-of"), "--as-of") : c.clock->now_ms();
     Db db = open_db(c, false);
-    ChallengeView v = db.engine->view(id, as_of);
+    // --as-of: the challenge as it stood then, from the events that had happened by then.
+    ChallengeView v = c.args.has("as-of") ? db.engine->view_as_of(id, as_of) : db.engine->view(id, as_of);
     if (c.json) {
       Json j = to_json(v);
       j["as_of"] = format_utc(as_of);
@@ -620,7 +617,8 @@ int cmd_challenge(Context& c) {
     return 0;
   }
   if (sub == "list") {
-    c.args.only("challenge list", {"as-of"});
+    c.args.only("challenge list", {"as-of", "missed"});
+    const bool missed_only = c.args.has("missed");
     if (c.args.words.size() != 2) throw UsageError("usage: parley --db FILE challenge list");
     std::int64_t as_of = c.args.has("as-of") ? parse_time_arg(c.args.get("as-of"), "--as-of") : c.clock->now_ms();
     Db db = open_db(c, false);
@@ -628,9 +626,11 @@ int cmd_challenge(Context& c) {
     Json out = Json::array();
     for (const auto& r : rows) {
       bool overdue = is_overdue(r.status, r.deadline, as_of);
+      if (missed_only && !r.missed && !overdue) continue;
       if (c.json) {
         out.push_back({{"id", r.id}, {"procedure", r.procedure}, {"stage", r.stage}, {"status", std::string(to_string(r.status))},
                        {"expedited", r.expedited}, {"needs_review", r.needs_review}, {"overdue", overdue},
+                       {"missed_timescale", r.missed || overdue},
                        {"deadline", r.deadline ? Json(format_utc(*r.deadline)) : Json(nullptr)},
                        {"subject", r.subject_name}, {"challenger_agency", r.challenger_agency},
                        {"challenged_agency", r.challenged_agency}, {"category", r.category}});
@@ -798,6 +798,7 @@ int run(Context& c) {
   if (cmd == "identity") return cmd_identity(c);
   if (cmd == "challenge") return cmd_challenge(c);
   if (cmd == "export") return cmd_export(c);
+  if (cmd == "form") return parley::cli::cmd_form(c);
   if (cmd == "import") return cmd_import(c);
   if (cmd == "login") return cmd_login(c);
   if (cmd == "sync") return cmd_sync(c);
@@ -819,7 +820,7 @@ int main(int argc, char** argv) {
   std::string db_path;
   bool db_existed = true;
   try {
-    c.args = Args::parse(argc, argv, {"json", "copied", "password-stdin"});
+    c.args = Args::parse(argc, argv, {"json", "copied", "password-stdin", "missed"});
     c.json = c.args.has("json");
     db_path = c.args.get("db");
     db_existed = db_path.empty() || std::filesystem::exists(db_path);

@@ -55,6 +55,9 @@ void create_demo(ServerStore& store) {
     user(a.key + "-practitioner", kDemoPassword, "Demo Practitioner (" + a.key + ")", "Practitioner", a.name, "practitioner");
     user(a.key + "-lead", kDemoPassword, "Demo Safeguarding Lead (" + a.key + ")", "Safeguarding Lead", a.name,
          "safeguarding_lead");
+    // Later stages are decided by senior roles (Shropshire's stage 5 by an Assistant
+    // Director): someone in each agency who may act at every stage.
+    user(a.key + "-director", kDemoPassword, "Demo Director (" + a.key + ")", "Assistant Director", a.name, "director");
   }
   store.add_agency(board);
   user("board", kDemoPassword, "Demo Board Manager", "Board Business Manager", board, "board");
