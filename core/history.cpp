@@ -81,8 +81,9 @@ void judge_stage(StageRecord& r, const Timescale& t, const ChallengeState& s, co
         break;
       }
     }
-    // Resolving the disagreement in time also meets it; moving on without the event does not.
-    if (!r.met_at && r.left_at && r.left_how != "escalated") r.met_at = r.left_at;
+    // Resolving the disagreement in time also meets it; moving on (or closing after a
+    // referral) without the event does not.
+    if (!r.met_at && r.left_at && r.left_how == "resolved") r.met_at = r.left_at;
     if (r.met_at) r.met = *r.met_at <= d.due;
     else if (r.left_at) r.met = false;
   } else if (r.left_at) {
@@ -213,8 +214,11 @@ TimescaleRecord from_item(const RequiredAction& ra, const StageRecord& r, const 
   Deadline d = make_deadline(*ra.timescale, p.board.region, *from, as_of, calendar);
   d.measured_from = describe_from(ra.timescale->from, r.number);
   d.overdue = !t.done_at && !r.left_at && as_of > d.due;
+  // Not done: missed once the stage was escalated without it (it can no longer be done at
+  // that stage), or once the challenge ended with its time passed; while the stage runs it
+  // stays open (null, overdue once due) — feedback given after an outcome still counts.
   if (t.done_at) t.met = *t.done_at <= d.due;
-  else if (r.left_at) t.met = false;
+  else if (r.left_how == "escalated" || (r.left_at && as_of > d.due)) t.met = false;
   t.deadline = d;
   t.words = head + ": " + amount_words(*ra.timescale) + " from " + d.measured_from + ", due " + day_words(d.due) +
             (t.done_at ? "; done " + day_words(*t.done_at) : "; not done") +

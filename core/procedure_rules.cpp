@@ -252,9 +252,30 @@ int role_rank(std::string_view role) {
   return 0;   // practitioner, or no role given
 }
 
+namespace {
+
+// A correction of the opening must leave an opening the procedure would accept (it may not
+// make a Bury challenge one inside a single agency).
+void check_corrected_opening(const ChallengeState& s, const Procedure& p, const Json& body) {
+  const Event* target = s.find(text_of(body, "corrects"));
+  auto changes = body.find("changes");
+  if (!target || target->kind != EventKind::ChallengeOpened || changes == body.end() || !changes->is_object()) return;
+  Json opening = s.corrected_body(target->id);
+  opening.merge_patch(*changes);
+  try {
+    check_opening_rules(p, opening);
+  } catch (const RuleError& e) {
+    std::string field = e.field.rfind("body.", 0) == 0 ? "body.changes." + e.field.substr(5) : e.field;
+    throw RuleError(e.category, field, e.what());
+  }
+}
+
+}  // namespace
+
 void check_procedure_rules(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& body,
                            const Json& author, std::int64_t at) {
   check_stage_role(s, p, kind, author);
+  if (kind == EventKind::Correction) check_corrected_opening(s, p, body);
   check_gates(s, p, kind, body);
   if (kind == EventKind::Referred) check_route(s, p, body);
   if (kind == EventKind::NotificationSent) check_recipient(s, p, body);
