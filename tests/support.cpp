@@ -1,7 +1,13 @@
 // tests/support.cpp — see support.h.
 #include "tests/support.h"
 
+#ifndef __EMSCRIPTEN__
+#include <sys/wait.h>
+#endif
+
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -46,6 +52,40 @@ Device::Device(const std::string& name, std::uint64_t seed, std::int64_t now)
 
 std::size_t Device::pull(Device& other, const std::string& challenge) {
   return engine.merge(other.store.challenge_events(challenge));
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string r = "'";
+  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return r + "'";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::string& now) {
+#ifdef __EMSCRIPTEN__
+  throw std::runtime_error("no processes under WebAssembly: cannot run " + program + " " + now + " " +
+                           std::to_string(args.size()));
+#else
+  TempFile err_file("parley-run-stderr");
+  RunResult r;
+  for (const auto& a : args) r.command += (r.command.empty() ? "" : " ") + shell_quote(a);
+  std::string cmd = "PARLEY_NOW=" + shell_quote(now) + " " + shell_quote(program) + " " + r.command + " </dev/null 2>" +
+                    shell_quote(err_file.path);
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot start " + program);
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
+  int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err_file.path);
+  return r;
+#endif
 }
 
 }  // namespace parley::test

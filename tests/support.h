@@ -2,6 +2,7 @@
 // and a scripted challenge builder. Kept small: tests should read as tables.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "core/engine.h"
 
@@ -32,5 +33,18 @@ struct Device {
   // Copies every event of `challenge` from `other` into this device (a sync).
   std::size_t pull(Device& other, const std::string& challenge);
 };
+
+// A program run by the CLI tests: its exit code, stdout, stderr, and the quoted argument
+// list (for failure messages).
+struct RunResult {
+  int code = -1;
+  std::string out, err, command;
+};
+
+// Runs `program args` with PARLEY_NOW = now and no stdin; stdout through a pipe, stderr
+// through a temporary file. Throws std::runtime_error if the shell cannot be started.
+RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::string& now);
+std::string shell_quote(const std::string& s);
+std::string slurp(const std::string& path);   // a whole file, or "" if unreadable
 
 }  // namespace parley::test

@@ -34,12 +34,7 @@ const char* kNow = "2026-01-20T12:00";
 const std::vector<std::string> kProcedureIds = {"buckinghamshire-bsab", "bury-sab", "milton-keynes-mktogether",
                                                 "salford-ssab", "shropshire-sscp"};
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using parley::test::slurp;
 
 void spit(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -48,34 +43,10 @@ void spit(const std::string& path, const std::string& text) {
 
 bool exists(const std::string& path) { return std::filesystem::exists(path); }
 
-std::string shell_quote(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
+using Result = parley::test::RunResult;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-  std::string command;   // for failure messages
-};
-
-// Runs the binary with `args`, PARLEY_NOW = now; stdout through the pipe, stderr to a file.
 Result run_cli(const std::vector<std::string>& args, const std::string& now = kNow) {
-  TempFile err_file("parley-cli-stderr");
-  Result r;
-  for (const auto& a : args) r.command += (r.command.empty() ? "" : " ") + shell_quote(a);
-  std::string cmd = "PARLEY_NOW=" + shell_quote(now) + " " + shell_quote(PARLEY_BINARY) + " " + r.command +
-                    " </dev/null 2>" + shell_quote(err_file.path);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file.path);
-  return r;
+  return parley::test::run_program(PARLEY_BINARY, args, now);
 }
 
 // Runs a command that must succeed; returns stdout.

@@ -33,42 +33,10 @@ namespace {
 
 const char* kNow = "2027-02-20T12:00";
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using parley::test::slurp;
+using Result = parley::test::RunResult;
 
-std::string shell_quote(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
-
-struct Result {
-  int code = -1;
-  std::string out, err, command;
-};
-
-// Runs `program args` with PARLEY_NOW pinned; stdout through a pipe, stderr to a file.
-Result run(const std::string& program, const std::vector<std::string>& args) {
-  TempFile err_file("parley-form-stderr");
-  Result r;
-  for (const auto& a : args) r.command += " " + shell_quote(a);
-  std::string cmd = "PARLEY_NOW=" + shell_quote(kNow) + " " + shell_quote(program) + r.command + " </dev/null 2>" +
-                    shell_quote(err_file.path);
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
-  int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file.path);
-  return r;
-}
-
-Result run_parley(const std::vector<std::string>& args) { return run(PARLEY_BINARY, args); }
+Result run_parley(const std::vector<std::string>& args) { return parley::test::run_program(PARLEY_BINARY, args, kNow); }
 
 std::string ok(const std::vector<std::string>& args) {
   Result r = run_parley(args);
@@ -98,7 +66,7 @@ std::string squeeze(const std::string& s) {
 }
 
 std::string pdf_text(const std::string& pdf) {
-  Result r = run("pdftotext", {"-enc", "UTF-8", pdf, "-"});
+  Result r = parley::test::run_program("pdftotext", {"-enc", "UTF-8", pdf, "-"}, kNow);
   INFO("pdftotext (poppler-utils, installed by tools/setup): " << r.err);
   REQUIRE(r.code == 0);
   return squeeze(r.out);
