@@ -488,6 +488,7 @@ void ProcedureLibrary::add_contacts(std::string_view json_text) {
   }
   Reader r(doc, "contacts");
   r.object({"$schema", "format", "version", "procedure", "contacts"});
+  if (r.text("format") != "parley-board-contacts") r.at("format").fail("must be \"parley-board-contacts\"");
   if (r.integer("version", 1, 1000) != 1) r.at("version").fail("this Parley reads version 1 Board contacts files");
   std::string id = r.text("procedure");
   auto it = procedures_.find(id);

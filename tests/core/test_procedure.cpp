@@ -135,6 +135,44 @@ TEST_CASE("a Board's own file replaces the shipped procedure of the same id", "[
   fs::remove_all(dir);
 }
 
+TEST_CASE("a Board's contacts file fills addresses the document leaves out", "[procedure][contacts]") {
+  ProcedureLibrary lib = ProcedureLibrary::builtin();
+  const Contact* board = lib.find("bury-sab")->contact("safeguarding-adults-board");
+  REQUIRE(board);
+  CHECK_FALSE(board->has_address());
+  CHECK_THAT(contact_words(*board), Catch::StartsWith("no address is published in the procedure"));
+  CHECK(contact_words(*lib.find("milton-keynes-mktogether")->contact("mash")).rfind("web https://", 0) == 0);
+
+  lib.add_contacts(R"({"format": "parley-board-contacts", "version": 1, "procedure": "bury-sab", "contacts": [
+      {"id": "safeguarding-adults-board", "email": "board@example.org"},
+      {"id": "board-business-unit", "label": "Board business unit", "phone": "0161 000 0000"}]})");
+  const Procedure& bury = *lib.find("bury-sab");
+  CHECK(contact_words(*bury.contact("safeguarding-adults-board")) ==
+        "email board@example.org (from the Board's configuration)");
+  CHECK(bury.contact("safeguarding-adults-board")->source == board->source);   // the document's words stay
+  REQUIRE(bury.contact("board-business-unit"));
+  CHECK(bury.contact("board-business-unit")->phone == "0161 000 0000");
+
+  struct Row {
+    const char* name;
+    const char* text;
+    const char* expect;
+  };
+  const Row broken[] = {
+      {"not JSON", "{", "not valid JSON"},
+      {"wrong format", R"({"format": "parley-procedure", "version": 1, "procedure": "bury-sab", "contacts": []})", "contacts.format"},
+      {"newer version", R"({"format": "parley-board-contacts", "version": 2, "procedure": "bury-sab", "contacts": []})", "contacts.version"},
+      {"unknown procedure", R"({"format": "parley-board-contacts", "version": 1, "procedure": "nope", "contacts": []})", "no procedure 'nope'"},
+      {"unknown field", R"({"format": "parley-board-contacts", "version": 1, "procedure": "bury-sab", "contacts": [{"id": "x", "label": "X", "fax": "1"}]})", "contacts.contacts[0].fax"},
+      {"new contact without a label", R"({"format": "parley-board-contacts", "version": 1, "procedure": "bury-sab", "contacts": [{"id": "new-one", "email": "a@example.org"}]})", "contacts.contacts[0].label"},
+      {"bad id", R"({"format": "parley-board-contacts", "version": 1, "procedure": "bury-sab", "contacts": [{"id": "Bad Id", "label": "X"}]})", "contacts.contacts[0].id"},
+  };
+  for (const auto& row : broken) {
+    CAPTURE(row.name);
+    CHECK_THROWS_WITH(lib.add_contacts(row.text), Catch::Contains(row.expect));
+  }
+}
+
 TEST_CASE("timescales end at the end of the UK day, or after elapsed hours", "[procedure]") {
   struct Row {
     int amount;

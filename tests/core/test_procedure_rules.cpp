@@ -22,6 +22,10 @@
 // People and agencies are synthetic.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
 #include <functional>
 #include <map>
 #include <optional>
@@ -674,4 +678,27 @@ TEST_CASE("agency ids: letter case, spacing and punctuation aside", "[procedure_
     CHECK(parley::same_agency(body) == c.same);
   }
   CHECK(parley::agency_id("  Bury   Council!! ") == "bury-council");
+}
+
+// A contact added by the Board's contacts file (loaded from its procedures folder) is one
+// `notify --to` accepts; without the file the same recipient is refused and nothing written.
+TEST_CASE("a notification may go to a contact the Board's contacts file adds", "[procedure_rules][contacts]") {
+  namespace fs = std::filesystem;
+  parley::test::Device d("rules-contacts", 77, T("2026-06-02T09:00:00Z"));
+  const std::string id = d.engine.open(parley::test::open_body("bury-sab"), kPractitioner, T("2026-06-01T09:00:00Z"));
+  const Json body = {{"to", "board-business-unit"}, {"reason", "The Board asked to hear of every challenge."}};
+  const auto before = d.store.event_count();
+  CHECK_THROWS_WITH(d.engine.record(id, EventKind::NotificationSent, body, kPractitioner),
+                    Catch::Contains("is neither a contact of bury-sab"));
+  CHECK(d.store.event_count() == before);
+
+  fs::path dir = fs::temp_directory_path() / ("parley-contacts-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "bury-contacts.json")
+      << R"({"format": "parley-board-contacts", "version": 1, "procedure": "bury-sab",
+             "contacts": [{"id": "board-business-unit", "label": "Board business unit", "email": "unit@example.org"}]})";
+  d.procedures.add_directory(dir.string());
+  fs::remove_all(dir);
+  CHECK_NOTHROW(d.engine.record(id, EventKind::NotificationSent, body, kPractitioner));
+  CHECK(d.store.event_count() == before + 1);
 }
