@@ -39,8 +39,8 @@ struct HomeFilter {
   int stage = 0;                 // 0 = any
   std::string procedure;         // empty = any
   bool overdue_only = false;
-  bool missed_only = false;      // a timescale was missed, or the current one is overdue
   bool include_closed = false;
+  bool missed_only = false;      // a timescale was missed, or the current one is overdue
   bool operator==(const HomeFilter&) const = default;
 };
 

@@ -11,7 +11,7 @@ using namespace parley::test;
 // The desktop platform layer (linked in) reports persistence to ui::g_desktop_app, which
 // stays null here: saves remain pending until a test reports them.
 
-TEST_CASE("home filters match search, stage, Board and overdue", "[ui]") {
+TEST_CASE("home filters match search, stage, Board, overdue and missed timescales", "[ui]") {
   auto row = [](std::string id, std::string proc, int stage, std::string status, bool exp, std::optional<std::int64_t> due,
                 std::string subject) {
     ChallengeRow r;
@@ -25,6 +25,7 @@ TEST_CASE("home filters match search, stage, Board and overdue", "[ui]") {
                                    row("SSCP-2", "shropshire-sscp", 2, "open", true, at("2026-01-25"), "Blair Two"),
                                    row("BURY-3", "bury-sab", 1, "open", false, std::nullopt, "Casey Three"),
                                    row("BURY-4", "bury-sab", 3, "closed", false, std::nullopt, "Drew Four")};
+  all[3].missed = true;   // closed after a stage ran late (core/history.h)
   struct Case {
     const char* name;
     ui::HomeFilter f;
@@ -38,6 +39,9 @@ TEST_CASE("home filters match search, stage, Board and overdue", "[ui]") {
       {"stage", {"", 2, "", false, false}, {"SSCP-2"}},
       {"Board", {"", 0, "bury-sab", false, true}, {"BURY-3", "BURY-4"}},
       {"overdue only", {"", 0, "", true, false}, {"SSCP-1"}},
+      // Missed: the overdue one, and a closed one whose stage ran late (when closed are shown).
+      {"missed a timescale", {"", 0, "", false, false, true}, {"SSCP-1"}},
+      {"missed a timescale, closed too", {"", 0, "", false, true, true}, {"SSCP-1", "BURY-4"}},
       {"nothing matches", {"zzz", 0, "", false, false}, {}},
   };
   for (const auto& c : cases) {
