@@ -131,7 +131,9 @@ int main(int argc, char** argv) {
 
     Store store(db);
     Engine engine(store, procedures, clock, ids);
-    const Author me{"Sam Example", "Social Worker", kAgencies[0], "practitioner"};
+    // A director: the procedures give later stages' escalations and outcomes to senior roles
+    // (core/procedure_rules.h), and the synthetic writer acts at every stage.
+    const Author me{"Sam Example", "Assistant Director", kAgencies[0], "director"};
     const std::int64_t now = clock.now_ms();
     const std::int64_t minute = 60 * 1000, day = 24 * 60 * minute;
 
@@ -183,7 +185,8 @@ int main(int argc, char** argv) {
               if (stage < p.last_stage()) {
                 engine.record(id, EventKind::Escalated,
                               {{"reason", "No agreement at stage " + std::to_string(stage)},
-                               {"tried", "A synthetic discussion between the practitioners"}},
+                               {"tried", "A synthetic discussion between the practitioners"},
+                               {"override_reason", "Synthetic: notified outside Parley."}},
                               me, at);
                 ++stage;
               } else {
@@ -204,7 +207,9 @@ int main(int argc, char** argv) {
         }
         if (close) {
           step();
-          engine.record(id, EventKind::Closed, {{"reason", "Resolved"}}, me, at);
+          engine.record(id, EventKind::Closed,
+                        {{"reason", "Resolved"}, {"override_reason", "Synthetic: the checklist was kept outside Parley."}},
+                        me, at);
           ++written;
         }
       }

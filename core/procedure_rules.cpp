@@ -92,13 +92,11 @@ void check_stage_role(const ChallengeState& s, const Procedure& p, EventKind kin
              says(p, st->source));
 }
 
-// Items of `entries` not yet done, optionally notifications only.
-std::vector<const RequiredAction*> not_done(const ChallengeState& s, const std::vector<ChecklistEntry>& entries,
-                                            bool notifications_only) {
+// Items of `entries` not yet done.
+std::vector<const RequiredAction*> not_done(const ChallengeState& s, const std::vector<ChecklistEntry>& entries) {
   std::vector<const RequiredAction*> open;
   for (const auto& e : entries)
-    if ((!notifications_only || !e.action->notify.empty()) && done_by(s, *e.action, e.stage).empty())
-      open.push_back(e.action);
+    if (done_by(s, *e.action, e.stage).empty()) open.push_back(e.action);
   return open;
 }
 
@@ -107,7 +105,7 @@ void check_gates(const ChallengeState& s, const Procedure& p, EventKind kind, co
   if (kind != EventKind::Escalated && kind != EventKind::Closed) return;
   if (!blank(text_of(body, "override_reason"))) return;
   const bool escalating = kind == EventKind::Escalated;
-  auto open = not_done(s, checklist_entries(s, p), escalating);
+  auto open = not_done(s, required_before(s, p, kind, s.stage));
   if (open.empty()) return;
   const RequiredAction& first = *open.front();
   std::string more = open.size() > 1 ? " and " + std::to_string(open.size() - 1) + " more item(s)" : "";
@@ -242,6 +240,16 @@ std::vector<ChecklistEntry> checklist_entries(const ChallengeState& s, const Pro
     for (const auto& ra : st->required_actions) out.push_back({&ra, st->number});
   if (s.outcome_recorded)
     for (const auto& ra : p.after_resolution) out.push_back({&ra, 0});
+  return out;
+}
+
+std::vector<ChecklistEntry> required_before(const ChallengeState& s, const Procedure& p, EventKind kind, int stage) {
+  std::vector<ChecklistEntry> out;
+  if (kind == EventKind::Closed) return checklist_entries(s, p);
+  if (kind != EventKind::Escalated) return out;
+  if (const Stage* st = p.stage(stage))
+    for (const auto& ra : st->required_actions)
+      if (!ra.notify.empty()) out.push_back({&ra, st->number});
   return out;
 }
 

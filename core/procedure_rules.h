@@ -55,6 +55,11 @@ struct ChecklistEntry {
 };
 std::vector<ChecklistEntry> checklist_entries(const ChallengeState& s, const Procedure& p);
 
+// What must be done before an event of `kind` at `stage`, unless a reason is given: for an
+// escalation, that stage's notifications; for a closure, the checklist in force. Empty for
+// other kinds.
+std::vector<ChecklistEntry> required_before(const ChallengeState& s, const Procedure& p, EventKind kind, int stage);
+
 // A role level's rank for "who acts at this stage" (practitioner 0 ... director 3; the
 // Board is not ranked: it acts only where a stage names it).
 int role_rank(std::string_view role);

@@ -514,3 +514,31 @@ TEST_CASE("every seed procedure's forms fill every field", "[report]") {
     check_any_challenge(v, at("2026-02-02T10:00"));
   }
 }
+
+// An override reason is printed with what was left undone, and never claims something was
+// left undone when nothing was (a reason given anyway is kept as it was written).
+TEST_CASE("override reasons on the form say what was left undone, if anything", "[report]") {
+  Device d("report-override", 91, at("2026-06-10T12:00"));
+  const Author director{"Dee Director", "Assistant Director", "Northshire Council Adult Social Care", "director"};
+  std::string id = d.engine.open(open_body("shropshire-sscp"), director, at("2026-06-01T09:00"));
+  d.engine.record(id, EventKind::DiscussionRecorded,
+                  {{"with", Json::array({{{"name", "Jo Sample"}, {"agency", "Northshire Police"}}})},
+                   {"method", "phone"}, {"summary", "Talked it through."}, {"agreed", false}},
+                  director, at("2026-06-01T10:00"));
+  d.engine.record(id, EventKind::Escalated,
+                  {{"reason", "No agreement"}, {"tried", "A call"}, {"override_reason", "Told the manager in person."}},
+                  director, at("2026-06-01T11:00"));
+  for (int stage = 2; stage <= 4; ++stage)
+    d.engine.record(id, EventKind::Escalated,
+                    {{"reason", "No agreement"}, {"tried", "Calls"}, {"override_reason", "Emailed the business unit."}},
+                    director, at("2026-06-0" + std::to_string(stage) + "T11:00"));
+  ChallengeView v = d.engine.view(id, at("2026-06-10T12:00"));
+  const Form& form = v.procedure->forms.front();
+  std::string stages;
+  for (const auto& row : fill_form(v, form))
+    if (row.label == "Stages of the escalation flowchart reached") stages = row.value;
+  // Stage 1 had nothing open; stage 4 had not notified the business unit.
+  CHECK_THAT(stages, Catch::Contains("Reason given for going ahead (nothing required was left undone): Told the manager in person."));
+  CHECK_THAT(stages, Catch::Contains("Went ahead without Notify the SSCP business unit"));
+  CHECK_THAT(stages, Catch::Contains(": Emailed the business unit."));
+}
