@@ -508,6 +508,21 @@ TEST_CASE("a Shropshire challenge from opening to closing", "[cli]") {
   CHECK(list[0].at("challenger_agency") == "Northshire Council");
 }
 
+// `list --missed`: only challenges where a timescale was missed or the current one is
+// overdue (Salford sets no timescale, so its challenge never is).
+TEST_CASE("challenge list --missed keeps only challenges that missed a timescale", "[cli]") {
+  TempFile db("parley-cli-missed");
+  std::string late = open_challenge(db.path, "shropshire-sscp", "2026-01-12T09:00");   // stage 1 due Wed 14 Jan
+  std::string untimed = open_challenge(db.path, "salford-ssab", "2026-01-12T09:00");
+  CHECK(ok_json({"--db", db.path, "challenge", "list"}).size() == 2);
+  json missed = ok_json({"--db", db.path, "challenge", "list", "--missed"});
+  REQUIRE(missed.size() == 1);
+  CHECK(missed[0].at("id") == late);
+  CHECK(missed[0].at("missed_timescale") == true);
+  CHECK(ok_json({"--db", db.path, "challenge", "list", "--missed", "--as-of", "2026-01-13T09:00"}).empty());
+  CHECK(untimed != late);
+}
+
 TEST_CASE("imminent risk: the Board's emergency guidance is shown and recorded", "[cli]") {
   for (const auto& procedure : kProcedureIds) {
     INFO(procedure);
