@@ -262,12 +262,24 @@ int role_rank(std::string_view role) {
 
 namespace {
 
-// A correction of the opening must leave an opening the procedure would accept (it may not
-// make a Bury challenge one inside a single agency).
-void check_corrected_opening(const ChallengeState& s, const Procedure& p, const Json& body) {
+// A correction may not do what the event it corrects could not: make a Bury challenge one
+// inside a single agency, or date a signature in the future or before the challenge.
+void check_correction(const ChallengeState& s, const Procedure& p, const Json& body, std::int64_t at) {
   const Event* target = s.find(text_of(body, "corrects"));
   auto changes = body.find("changes");
-  if (!target || target->kind != EventKind::ChallengeOpened || changes == body.end() || !changes->is_object()) return;
+  if (!target || changes == body.end() || !changes->is_object()) return;
+  if (target->kind == EventKind::RecordSigned && changes->contains("date")) {
+    // Nor may it move a signature's date into the future or before the challenge.
+    Json signed_body = s.corrected_body(target->id);
+    signed_body.merge_patch(*changes);
+    try {
+      check_signature_date(s, signed_body, at);
+    } catch (const RuleError& e) {
+      throw RuleError(e.category, "body.changes.date", e.what());
+    }
+    return;
+  }
+  if (target->kind != EventKind::ChallengeOpened) return;
   Json opening = s.corrected_body(target->id);
   opening.merge_patch(*changes);
   try {
@@ -283,7 +295,7 @@ void check_corrected_opening(const ChallengeState& s, const Procedure& p, const 
 void check_procedure_rules(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& body,
                            const Json& author, std::int64_t at) {
   check_stage_role(s, p, kind, author);
-  if (kind == EventKind::Correction) check_corrected_opening(s, p, body);
+  if (kind == EventKind::Correction) check_correction(s, p, body, at);
   check_gates(s, p, kind, body);
   if (kind == EventKind::Referred) check_route(s, p, body);
   if (kind == EventKind::NotificationSent) check_recipient(s, p, body);

@@ -702,3 +702,31 @@ TEST_CASE("a notification may go to a contact the Board's contacts file adds", "
   CHECK_NOTHROW(d.engine.record(id, EventKind::NotificationSent, body, kPractitioner));
   CHECK(d.store.event_count() == before + 1);
 }
+
+// A signature's date, corrected later, is held to the same rule as when it was signed.
+TEST_CASE("a correction may not date a signature in the future or before raising", "[procedure_rules]") {
+  parley::test::Device d("rules-sign-correct", 78, T("2026-06-05T09:00:00Z"));
+  const std::string id = d.engine.open(parley::test::open_body("salford-ssab"), kPractitioner, T("2026-06-01T09:00:00Z"));
+  d.engine.record(id, EventKind::OutcomeAgreed, {{"outcome", "Agreed."}}, kPractitioner, T("2026-06-02T09:00:00Z"));
+  const std::string signature = d.engine.record(
+      id, EventKind::RecordSigned,
+      {{"side", "challenger"}, {"name", "Pat Manager"}, {"job_title", "Team Manager"},
+       {"agency", "Northshire Council Adult Social Care"}, {"date", "2026-06-02"}},
+      kPractitioner, T("2026-06-02T10:00:00Z"));
+  const auto before = d.store.event_count();
+  for (const char* date : {"2026-06-09", "2026-05-31"}) {
+    CAPTURE(date);
+    try {
+      d.engine.record(id, EventKind::Correction,
+                      {{"corrects", signature}, {"reason", "Wrong date."}, {"changes", {{"date", date}}}}, kPractitioner,
+                      T("2026-06-05T09:00:00Z"));
+      FAIL("accepted");
+    } catch (const RuleError& e) {
+      CHECK(e.field == "body.changes.date");
+    }
+    CHECK(d.store.event_count() == before);
+  }
+  CHECK_NOTHROW(d.engine.record(id, EventKind::Correction,
+                                {{"corrects", signature}, {"reason", "Signed the day after."}, {"changes", {{"date", "2026-06-03"}}}},
+                                kPractitioner, T("2026-06-05T09:00:00Z")));
+}
