@@ -6,12 +6,13 @@
 #include "core/procedure_rules.h"
 
 namespace parley {
-namespace {
 
 std::string day_words(std::int64_t ms) {
   Date d = uk_local_date(ms);
   return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + std::to_string(d.year);
 }
+
+namespace {
 
 std::string plural(int n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
 

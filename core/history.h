@@ -17,6 +17,9 @@
 
 namespace parley {
 
+// A moment as the UK day it fell on: "Wed 2 Dec 2026".
+std::string day_words(std::int64_t ms);
+
 // When a timescale's reference point happened, if it has. `this_stage` resolves
 // "the start of this stage"; `entered_at` is this visit's start.
 std::optional<std::int64_t> reference_time(const TimescaleFrom& f, const ChallengeState& s, int this_stage);

@@ -218,6 +218,84 @@ void read_rules(const Reader& r, Procedure& p) {
   }
 }
 
+const std::vector<std::string> kWhen = {"stage_entered", "outcome_agreed", "event_recorded", "timescale_due",
+                                        "timescale_missed"};
+
+bool read_include(const Reader& r) {
+  if (!r.has("include")) return false;
+  for (const auto& i : r.strings("include", nullptr))
+    if (i != "actions_taken") r.at("include").fail("'" + i + "' is not something a message can include (actions_taken)");
+  return true;
+}
+
+MessageRule notification_message(const Reader& n, const RequiredAction& ra, int stage) {
+  MessageRule m;
+  m.id = ra.id;
+  m.when = MessageRule::When::StageEntered;
+  m.stage = stage;
+  m.to = {"contact:" + ra.notify};
+  m.asks = ra.text;
+  m.source = ra.source;
+  m.actions_taken = read_include(n);
+  return m;
+}
+
+void check_recipients(const Reader& r, const std::vector<std::string>& to, const std::set<std::string>& contact_ids) {
+  if (to.empty()) r.at("to").fail("name at least one recipient");
+  for (const auto& t : to) {
+    if (t == "raiser" || t == "acting" || t == "acting:challenger" || t == "acting:challenged") continue;
+    if (t.rfind("contact:", 0) == 0 && contact_ids.count(t.substr(8))) continue;
+    r.at("to").fail("'" + t + "' is not a recipient: give contact:ID (a board contact), raiser, acting, "
+                    "acting:challenger or acting:challenged");
+  }
+}
+
+MessageRule read_message(const Reader& r, const std::set<std::string>& contact_ids, int stages) {
+  r.object({"id", "when", "to", "asks", "include", "source"});
+  MessageRule m;
+  m.id = slug(r, "id");
+  Reader when = r.at("when");
+  when.object({"type", "stage", "kind"});
+  std::string type = when.one_of("type", kWhen);
+  m.when = static_cast<MessageRule::When>(std::find(kWhen.begin(), kWhen.end(), type) - kWhen.begin());
+  if (when.has("stage")) m.stage = when.integer("stage", 1, stages);
+  if (m.when == MessageRule::When::StageEntered && m.stage == 0) when.fail("stage_entered needs a stage");
+  if (m.when == MessageRule::When::EventRecorded) m.kind = *parse_event_kind(when.one_of("kind", kind_names()));
+  else if (when.has("kind")) when.at("kind").fail("only event_recorded takes a kind");
+  m.to = r.strings("to", nullptr);
+  check_recipients(r, m.to, contact_ids);
+  m.asks = r.text("asks");
+  m.actions_taken = read_include(r);
+  m.source = r.text("source");
+  return m;
+}
+
+// Reminders and missed timescales go to the people acting at the stage unless the file
+// says otherwise; the raiser also hears of a missed timescale.
+void add_default_messages(Procedure& p) {
+  auto has = [&](MessageRule::When w) {
+    return std::any_of(p.messages.begin(), p.messages.end(), [&](const MessageRule& m) { return m.when == w; });
+  };
+  if (!has(MessageRule::When::TimescaleDue))
+    p.messages.push_back({"reminder", MessageRule::When::TimescaleDue, 0, EventKind::Comment, {"acting"},
+                          "act before the deadline below", "", false});
+  if (!has(MessageRule::When::TimescaleMissed))
+    p.messages.push_back({"missed", MessageRule::When::TimescaleMissed, 0, EventKind::Comment, {"acting", "raiser"},
+                          "the timescale below was missed: agree what happens next, or escalate", "", false});
+}
+
+void read_messages(const Reader& r, Procedure& p, const std::set<std::string>& contact_ids) {
+  std::set<std::string> ids;
+  for (const auto& m : p.messages) ids.insert(m.id);
+  std::size_t n = r.array("messages", false);
+  for (std::size_t i = 0; i < n; ++i) {
+    Reader m = r.at("messages").at(i);
+    p.messages.push_back(read_message(m, contact_ids, p.last_stage()));
+    if (!ids.insert(p.messages.back().id).second) m.at("id").fail("message id '" + p.messages.back().id + "' is used twice");
+  }
+  add_default_messages(p);
+}
+
 // Fills `c` from a Board's contact entry: only the fields it gives (the document's own
 // words stay); marks it configured when it gave an address.
 void merge_contact(Contact& c, const Reader& in) {
@@ -234,6 +312,12 @@ void merge_contact(Contact& c, const Reader& in) {
 
 std::string_view to_string(RuleKind k) {
   return k == RuleKind::SameAgencyRefused ? "same_agency_refused" : "board_mediates_only";
+}
+
+std::string_view to_string(MessageRule::When w) {
+  static const char* const names[] = {"stage_entered", "outcome_agreed", "event_recorded", "timescale_due",
+                                      "timescale_missed"};
+  return names[static_cast<int>(w)];
 }
 
 std::string contact_words(const Contact& c) {
@@ -303,8 +387,8 @@ Procedure parse_procedure(std::string_view json_text) {
   }
   Reader r(doc, "procedure");
   r.object({"$schema", "format", "version", "id", "title", "source_document", "board", "emergency_guidance",
-            "expedite", "stages", "after_resolution", "resolution_timescale", "rules", "routes", "forms",
-            "interpretations"});
+            "expedite", "stages", "after_resolution", "resolution_timescale", "rules", "messages", "routes",
+            "forms", "interpretations"});
   if (r.text("format") != "parley-procedure") r.at("format").fail("must be \"parley-procedure\"");
   if (r.integer("version", 1, 1000) != 1) r.at("version").fail("this Parley reads version 1 procedure files");
 
@@ -374,7 +458,7 @@ Procedure parse_procedure(std::string_view json_text) {
     std::size_t nn = s.array("notifications", false);
     for (std::size_t k = 0; k < nn; ++k) {
       Reader n = s.at("notifications").at(k);
-      n.object({"id", "to", "text", "source"});
+      n.object({"id", "to", "text", "include", "source"});
       RequiredAction ra;
       ra.id = slug(n, "id");
       if (!action_ids.insert(ra.id).second) n.at("id").fail("id '" + ra.id + "' is used twice");
@@ -386,6 +470,7 @@ Procedure parse_procedure(std::string_view json_text) {
       m.kind = EventKind::NotificationSent;
       m.to = ra.notify;
       ra.satisfied_by.push_back(m);
+      p.messages.push_back(notification_message(n, ra, st.number));
       st.required_actions.push_back(std::move(ra));
     }
     p.stages.push_back(std::move(st));
@@ -396,6 +481,7 @@ Procedure parse_procedure(std::string_view json_text) {
     p.after_resolution.push_back(read_required_action(r.at("after_resolution").at(i), 0, action_ids, contact_ids));
   if (r.has("resolution_timescale")) p.resolution_timescale = read_timescale(r.at("resolution_timescale"), 0);
   read_rules(r, p);
+  read_messages(r, p, contact_ids);
 
   std::size_t nr = r.array("routes", false);
   for (std::size_t i = 0; i < nr; ++i) {

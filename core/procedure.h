@@ -99,6 +99,24 @@ struct BoardRule {
   std::string source;
 };
 
+// An email the office server sends (core/notifications.h). Each stage notification is one
+// (sent when its stage is entered, to its contact); a procedure's `messages` add others
+// (an outcome conveyed to the referrer); reminders before a deadline and a missed
+// timescale are rules too, with defaults when a procedure names none.
+struct MessageRule {
+  enum class When { StageEntered, OutcomeAgreed, EventRecorded, TimescaleDue, TimescaleMissed };
+  std::string id;
+  When when = When::StageEntered;
+  int stage = 0;                        // StageEntered: the stage; otherwise 0 = any stage
+  EventKind kind = EventKind::Comment;  // EventRecorded only
+  // "contact:ID", "raiser" (who raised the challenge), "acting" (the people acting at the
+  // stage on both sides), "acting:challenger", "acting:challenged".
+  std::vector<std::string> to;
+  std::string asks, source;
+  bool actions_taken = false;           // "include": ["actions_taken"] — what was done so far (Bury's referral)
+};
+std::string_view to_string(MessageRule::When w);
+
 struct FormField {
   std::string id, label, from, source;   // source: optional sentence the field rests on
 };
@@ -132,6 +150,9 @@ struct Procedure {
   // working week"); stage timescales are on each stage.
   std::optional<Timescale> resolution_timescale;
   std::vector<BoardRule> rules;
+  // Every email rule: the stage notifications', the file's `messages`, and the default
+  // reminder and missed-timescale rules unless the file gives its own.
+  std::vector<MessageRule> messages;
   std::vector<Route> routes;
   std::vector<Form> forms;
   std::vector<Interpretation> interpretations;
