@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/calendar.h"
 #include "core/sqlite.h"
 #include "sync/static_files.h"
 
@@ -208,6 +209,40 @@ struct Routes {
   void me(Exchange& ex) {
     guard(ex, [&] { send_json(ex.res, 200, store.me(authenticate(ex)).dump()); });
   }
+  // ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included, UK time) &agency=NAME
+  static BoardFilter board_filter(std::string_view target) {
+    BoardFilter f;
+    auto day = [&](const char* name, int after) -> std::optional<std::int64_t> {
+      std::string text = query_param(target, name);
+      if (text.empty()) return std::nullopt;
+      auto d = parse_date(text);
+      if (!d) throw ApiError(400, "bad_request", std::string(name) + ": give a date as YYYY-MM-DD", name);
+      return uk_start_of_day_utc_ms(add_days(*d, after));
+    };
+    if (auto from = day("from", 0)) f.from = *from;
+    if (auto to = day("to", 1)) f.to = *to;
+    f.agency = query_param(target, "agency");
+    return f;
+  }
+  void board_dashboard(Exchange& ex) {
+    guard(ex, [&] {
+      Caller c = authenticate(ex);
+      send_json(ex.res, 200, store.board_dashboard(&c, board_filter(ex.req.target()), now()).dump());
+    });
+  }
+  void board_report(Exchange& ex) {
+    guard(ex, [&] {
+      Caller c = authenticate(ex);
+      std::string what = query_param(ex.req.target(), "what");
+      std::string csv = store.board_csv(&c, board_filter(ex.req.target()), what.empty() ? "figures" : what);
+      ex.res.result(200);
+      ex.res.set(http::field::content_type, "text/csv; charset=utf-8");
+      ex.res.set(http::field::cache_control, "no-store");
+      ex.res.set(http::field::content_disposition,
+                 "attachment; filename=\"board-" + std::string(what.empty() ? "figures" : what) + ".csv\"");
+      ex.res.body() = std::move(csv);
+    });
+  }
   void aggregates(Exchange& ex) {
     guard(ex, [&] { send_json(ex.res, 200, store.aggregates(authenticate(ex)).dump()); });
   }
@@ -225,6 +260,8 @@ struct Routes {
         {true, "/api/logout", &Routes::logout},          {true, "/api/push", &Routes::push},
         {false, "/api/pull", &Routes::pull},             {false, "/api/procedures", &Routes::procedures},
         {false, "/api/me", &Routes::me},                 {false, "/api/aggregates", &Routes::aggregates},
+        {false, "/api/board/dashboard", &Routes::board_dashboard},
+        {false, "/api/board/report.csv", &Routes::board_report},
     };
     bool post = ex.req.method() == http::verb::post;
     for (const auto& r : kRoutes)

@@ -254,8 +254,16 @@ std::vector<Event> causal_past(const Event& e, const std::unordered_map<std::str
 
 Json ServerStore::push(const Caller& caller, const Json& req, std::size_t, std::int64_t now) {
   PushRequest request = read_push(caller, req);
-  std::lock_guard lock(mutex_);
-  return push_checked(caller, request, now);
+  Json out;
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    outbox_added_ = 0;
+    out = push_checked(caller, request, now);
+    if (outbox_added_ && wake_sender_) wake = wake_sender_;
+  }
+  if (wake) wake();   // outside the lock: the sender takes it to read the outbox
+  return out;
 }
 
 namespace {
@@ -324,6 +332,11 @@ class History {
   std::optional<ChallengeState> state_ = ChallengeState{};   // the fold of events_, when up to date
   bool opening_ = false;
 };
+
+ChallengeState stored_state(ServerStore::Impl& im, const std::string& challenge) {
+  History history(*im.challenge_events, challenge);
+  return history.state();
+}
 
 namespace {
 
@@ -418,7 +431,10 @@ std::size_t ServerStore::store_bundle(const Caller& caller, IncomingBundle& b, P
     }
     history.add(e);
   }
-  if (added) follow_stage(b.challenge, history.state());
+  if (added) {
+    follow_stage(b.challenge, history.state());
+    outbox_added_ += after_change(b.challenge, history.state(), now);
+  }
   return added;
 }
 

@@ -200,6 +200,27 @@ const char* const kMigrations[] = {
     "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE tokens ADD COLUMN last_used INTEGER;"
     "UPDATE tokens SET last_used = created;",
+    // 2: email (sync/server_notify.cpp) and the Board's pseudonymised rows (sync/server_board.cpp).
+    // The office's own device signs the notifications it records; it is revoked so that no
+    // one can sign in as it.
+    "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE challenges ADD COLUMN wake_at INTEGER;"
+    "CREATE INDEX challenges_wake ON challenges(wake_at) WHERE wake_at IS NOT NULL;"
+    "CREATE TABLE board_rows(challenge TEXT PRIMARY KEY, procedure TEXT NOT NULL, category TEXT NOT NULL,"
+    "  challenger TEXT NOT NULL, challenged TEXT NOT NULL, opened_at INTEGER NOT NULL, status TEXT NOT NULL,"
+    "  ended_at INTEGER NOT NULL, stage INTEGER NOT NULL, working_days INTEGER, missed TEXT NOT NULL,"
+    "  expedited INTEGER NOT NULL);"
+    "CREATE INDEX board_rows_opened ON board_rows(opened_at);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, challenge TEXT NOT NULL,"
+    "  rule TEXT NOT NULL, address TEXT NOT NULL, record_to TEXT NOT NULL, subject TEXT NOT NULL,"
+    "  body TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  due_at INTEGER NOT NULL, expires_at INTEGER, next_attempt INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, sent_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '', event_id TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt);"
+    "INSERT INTO meta(key, value) VALUES('office_device', 'office-' || lower(hex(randomblob(8))));"
+    "INSERT INTO devices(device, name, user_id, first_seen, last_seen, revoked)"
+    "  SELECT value, 'Parley office (records the emails it sends)', 0, 0, 0, 1 FROM meta WHERE key = 'office_device';",
 };
 
 // The database and its WAL hold every agency's records: readable by the server's own user
@@ -271,6 +292,8 @@ ServerStore::ServerStore(const std::string& path) : impl_(std::make_unique<Impl>
        "WHERE t.hash = ?1 AND t.revoked IS NULL AND d.revoked = 0 AND u.disabled = 0");
   prep(impl_->challenge_events, "SELECT text FROM events WHERE challenge = ?1 ORDER BY server_seq");
   prep(impl_->max_feed, "SELECT coalesce(max(feed_seq), 0) FROM feed");
+  impl_->office_device = impl_->meta("office_device");
+  backfill_board_rows();
 }
 
 ServerStore::~ServerStore() = default;
@@ -323,6 +346,12 @@ std::string ServerStore::new_epoch() {
 std::string ServerStore::epoch() {
   std::lock_guard lock(mutex_);
   return impl_->meta("epoch");
+}
+
+void ServerStore::use_procedures(ProcedureLibrary library) {
+  std::lock_guard lock(mutex_);
+  impl_->procedures = std::move(library);
+  impl_->procedures_json.clear();
 }
 
 void ServerStore::set_board(const std::string& name) {

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -32,8 +33,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/board_stats.h"
 #include "core/event.h"
+#include "core/notifications.h"
 #include "core/procedure.h"
+#include "sync/mailer.h"
 
 struct sqlite3;
 
@@ -90,6 +94,27 @@ struct DeviceRow {
   bool revoked = false;
 };
 
+// One email in the office's outbox (sync/server_notify.cpp). `key` is the idempotency key:
+// the trigger's (core/notifications.h) and the address; one row per key, ever.
+struct OutboxRow {
+  std::int64_t id = 0;
+  std::string key, challenge, rule, address, record_to, subject, body, reason;
+  std::string state;            // pending, sent, refused (5xx: a person must look), no_address, expired
+  std::int64_t created_at = 0, due_at = 0, next_attempt = 0, sent_at = 0;
+  std::optional<std::int64_t> expires_at;
+  int attempts = 0;
+  std::string last_error, event_id;
+  std::string message_id() const;   // "<sha256(key)[0..32]>@parley": the same on every resend
+};
+
+// The Board's settings for email and its dashboard (`admin board-settings`).
+struct BoardConfig {
+  MessageSettings messages;
+  BoardSettings stats;
+  Json to_json() const;
+  static BoardConfig from_json(const Json& j);   // missing members keep their defaults
+};
+
 struct QuarantineRow {
   std::int64_t at = 0, user_id = 0, bytes = 0;
   std::string device, code, field;
@@ -137,6 +162,42 @@ class ServerStore {
   std::vector<QuarantineRow> quarantine();
   void set_board(const std::string& name);
   std::string board();
+  // The procedures this server checks against (default: the shipped ones); a Board's own
+  // directory (`serve --procedures DIR`) adds its files and contacts file.
+  void use_procedures(ProcedureLibrary library);
+
+  // ---- email and the Board (sync/server_notify.cpp, sync/server_board.cpp) ----
+  // A user's email address for messages ("" removes it). Throws ApiError 404 / 400.
+  void set_email(const std::string& username, const std::string& address);
+  std::string email(const std::string& username);
+  void set_smtp(const SmtpSettings& settings);     // kept in the database (0600), never logged
+  std::optional<SmtpSettings> smtp();
+  BoardConfig board_config();
+  void set_board_config(const BoardConfig& config);
+  // Plans the messages of challenges whose next reminder or missed timescale has come
+  // (each challenge's wake time is set after every push); returns how many challenges it
+  // looked at (call again until 0).
+  std::size_t plan_due(std::int64_t now, std::size_t max_challenges = 1000);
+  // Pending rows whose next attempt has come, oldest first, at most `limit`.
+  std::vector<OutboxRow> due_outbox(std::int64_t now, std::size_t limit);
+  // After the SMTP server accepted row `id`: marks it sent and records a notification_sent
+  // event on its challenge (authored by the office, seen by every party), in one transaction.
+  void mark_sent(std::int64_t id, const std::string& detail, std::int64_t now);
+  // A failed attempt: `permanent` (5xx) stops retrying; otherwise the next attempt waits
+  // `retry_after_ms`.
+  void mark_failed(std::int64_t id, bool permanent, const std::string& detail, std::int64_t retry_after_ms,
+                   std::int64_t now);
+  void mark_expired(std::int64_t id, std::int64_t now);
+  // Every row, newest first (`admin list-outbox`), or only those in `state`.
+  std::vector<OutboxRow> outbox(const std::string& state = "", std::size_t limit = 1000);
+  // Called (outside the store's lock) after a push added outbox rows: wakes the sender.
+  void on_outbox(std::function<void()> wake);
+
+  // The Board's dashboard (core/board_stats.h) over the challenges opened in the filter's
+  // period, plus "as_of" and "agencies"; and the same as CSV (`what`: figures | challenges).
+  // Only for the Board role (403 otherwise); `caller` null: the administrator.
+  Json board_dashboard(const Caller* caller, const BoardFilter& filter, std::int64_t now);
+  std::string board_csv(const Caller* caller, const BoardFilter& filter, const std::string& what);
 
   // ---- API (docs/sync-protocol.md "Endpoints"); `now` is UTC ms ----
   Json health();
@@ -167,8 +228,9 @@ class ServerStore {
   std::int64_t event_count();
   std::int64_t feed_count(const std::string& audience);
 
+ public:
+  struct Impl;   // sync/server_store_impl.h, shared by the sync/server_*.cpp files only
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
   struct Account {
     UserRow user;
@@ -187,6 +249,13 @@ class ServerStore {
   void check_new_event(const Incoming& event, const PushRequest& request);
   void create_challenge(const IncomingBundle& bundle, const Event& opened);
   void follow_stage(const std::string& challenge, const ChallengeState& state);
+  // After a push changed a challenge: its Board row, its messages and its wake time.
+  std::size_t after_change(const std::string& challenge, const ChallengeState& state, std::int64_t now);
+  // Once, after the upgrade that added email: a Board row for every challenge, and each
+  // message already due recorded as skipped (never sent late for old events).
+  void backfill_board_rows();
+  std::function<void()> wake_sender_;
+  std::size_t outbox_added_ = 0;   // rows added by the push under way
   bool created_ = false;
   std::mutex mutex_;
 };

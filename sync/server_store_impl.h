@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/fold.h"
 #include "core/procedure.h"
 #include "core/sqlite.h"
 #include "sync/server_store.h"
@@ -48,6 +49,7 @@ struct ServerStore::Impl {
   std::unique_ptr<Stmt> event_by_id, event_by_device_seq, insert_event, feed_to_parties, feed_backfill,
       challenge_by_id, insert_challenge, insert_party, is_party, set_stage, pull_page, token_lookup, max_feed,
       challenge_events;
+  std::string office_device;       // the device id the office's own events carry (sync/server_notify.cpp)
   LoginThrottle throttle;
   std::int64_t token_idle_ms = 30LL * 24 * 3600 * 1000;
   std::function<void(const std::string&)> log;   // one JSON line, no newline
@@ -74,5 +76,11 @@ struct ServerStore::Impl {
   void add_party(const std::string& challenge, const std::string& audience);
   bool party(const std::string& challenge, const std::string& audience);
 };
+
+// The Board's settings as stored (defaults when none were set).
+BoardConfig board_config_of(ServerStore::Impl& im);
+
+// The fold of a challenge's stored events (events that no longer parse are left out).
+ChallengeState stored_state(ServerStore::Impl& im, const std::string& challenge);
 
 }  // namespace parley::server

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "core/calendar.h"
 #include "sync/server_store.h"
 #include "tools/common/prompt.h"
 #include "tools/server/args.h"
@@ -61,6 +62,15 @@ const char* kUsage =
     "  parley-server admin --data DIR revoke-device DEVICE\n"
     "  parley-server admin --data DIR new-epoch      (after restoring a backup)\n"
     "  parley-server admin --data DIR set-board NAME\n"
+    "  parley-server admin --data DIR set-email USERNAME ADDRESS   (where their messages go; \"\" removes it)\n"
+    "  parley-server admin --data DIR smtp --url smtp://HOST:PORT|smtps://HOST:PORT [--from ADDRESS] [--user NAME]\n"
+    "                      [--ca-file PEM] [--timeout S]   (with --user the password is read from stdin)\n"
+    "  parley-server admin --data DIR board-settings [--email-detail none|full] [--reminder-days N]\n"
+    "                      [--reminder-hour H] [--link URL] [--suppress-below N] [--pattern-count N]\n"
+    "                      [--pattern-window-days N]   (prints the settings)\n"
+    "  parley-server admin --data DIR list-outbox [--state pending|sent|refused|no_address|expired|skipped]\n"
+    "  parley-server admin --data DIR board-report --from YYYY-MM-DD --to YYYY-MM-DD --format csv\n"
+    "                      [--what figures|challenges] [--agency NAME]   (CSV on standard output)\n"
     "ROLE: practitioner (default), line_manager, safeguarding_lead, senior_manager, director, board\n";
 
 std::string when(std::int64_t ms) {
@@ -97,6 +107,68 @@ void refuse_password_option(const Args& a) {
   if (a.has("password"))
     throw UsageError{"--password is not accepted: passwords are read from standard input (or a prompt), never from the "
                      "command line, where other users and shell history can see them"};
+}
+
+// SMTP settings from the options; the password (with --user) from stdin or a prompt.
+void set_smtp(ServerStore& store, const Args& a) {
+  SmtpSettings c;
+  c.url = a.need("url", "smtp://HOST:PORT, or smtps://HOST:PORT for TLS from the start");
+  if (c.url.rfind("smtp://", 0) != 0 && c.url.rfind("smtps://", 0) != 0)
+    throw UsageError{"--url: give smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT (implicit TLS)"};
+  c.from = a.get("from", "parley@localhost");
+  if (!plausible_address(c.from)) throw UsageError{"--from: '" + c.from + "' is not an email address"};
+  c.user = a.get("user", "");
+  c.ca_file = a.get("ca-file", "");
+  if (a.has("timeout")) c.timeout_seconds = std::stoi(a.get("timeout"));
+  if (!c.user.empty()) c.password = stdin_is_terminal() ? ask_unseen("SMTP password for " + c.user + ": ")
+                                                        : read_line_from_stdin();
+  store.set_smtp(c);
+  std::printf("SMTP: %s from %s%s (kept in the database, readable by the server's user only)\n", c.url.c_str(),
+              c.from.c_str(), c.user.empty() ? "" : (", as " + c.user).c_str());
+}
+
+int setting(const Args& a, const char* name, int current, int lo, int hi) {
+  if (!a.has(name)) return current;
+  std::string t = a.get(name);
+  if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < lo ||
+      std::stoi(t) > hi)
+    throw UsageError{std::string("--") + name + ": give a whole number from " + std::to_string(lo) + " to " +
+                     std::to_string(hi)};
+  return std::stoi(t);
+}
+
+void board_settings(ServerStore& store, const Args& a) {
+  BoardConfig c = store.board_config();
+  if (a.has("email-detail")) {
+    std::string d = a.get("email-detail");
+    if (d != "none" && d != "full") throw UsageError{"--email-detail: give none (the default) or full"};
+    c.messages.full_detail = d == "full";
+  }
+  c.messages.reminder_working_days = setting(a, "reminder-days", c.messages.reminder_working_days, 0, 20);
+  c.messages.reminder_hour = setting(a, "reminder-hour", c.messages.reminder_hour, 0, 23);
+  if (a.has("link")) c.messages.link_base = a.get("link");
+  c.stats.suppress_below = setting(a, "suppress-below", c.stats.suppress_below, 1, 1000);
+  c.stats.pattern_count = setting(a, "pattern-count", c.stats.pattern_count, 2, 1000);
+  c.stats.pattern_window_days = setting(a, "pattern-window-days", c.stats.pattern_window_days, 1, 3660);
+  store.set_board_config(c);
+  std::printf("%s\n", c.to_json().dump(2).c_str());
+}
+
+std::string board_report(ServerStore& store, const Args& a) {
+  if (a.get("format", "csv") != "csv") throw UsageError{"--format: only csv is written"};
+  BoardFilter f;
+  auto day = [&](const char* name, int after) {
+    auto d = parse_date(a.need(name, "a date as YYYY-MM-DD"));
+    if (!d) throw UsageError{std::string("--") + name + ": give a date as YYYY-MM-DD"};
+    return uk_start_of_day_utc_ms(add_days(*d, after));
+  };
+  f.from = day("from", 0);
+  f.to = day("to", 1);
+  if (f.to <= f.from) throw UsageError{"--to must not be before --from"};
+  f.agency = a.get("agency", "");
+  std::string what = a.get("what", "figures");
+  if (what != "figures" && what != "challenges") throw UsageError{"--what: give figures or challenges"};
+  return store.board_csv(nullptr, f, what);
 }
 
 int admin(int argc, char** argv) {
@@ -164,6 +236,32 @@ int admin(int argc, char** argv) {
     only(a, {"data"});
     words(1, "new-epoch");
     std::printf("new epoch: %s (clients will push everything again)\n", store->new_epoch().c_str());
+  } else if (cmd == "set-email") {
+    only(a, {"data"});
+    words(3, "set-email USERNAME ADDRESS");
+    store->set_email(a.words[1], a.words[2]);
+    std::printf("email of %s: %s\n", a.words[1].c_str(), a.words[2].empty() ? "(none)" : a.words[2].c_str());
+  } else if (cmd == "smtp") {
+    refuse_password_option(a);
+    only(a, {"data", "url", "from", "user", "ca-file", "timeout"});
+    words(1, "smtp --url smtp://HOST:PORT [--from ADDRESS] [--user NAME]");
+    set_smtp(*store, a);
+  } else if (cmd == "board-settings") {
+    only(a, {"data", "email-detail", "reminder-days", "reminder-hour", "link", "suppress-below", "pattern-count",
+             "pattern-window-days"});
+    words(1, "board-settings [--email-detail none|full] ...");
+    board_settings(*store, a);
+  } else if (cmd == "list-outbox") {
+    only(a, {"data", "state"});
+    words(1, "list-outbox [--state STATE]");
+    for (const auto& r : store->outbox(a.get("state", "")))
+      std::printf("%lld\t%s\t%s\t%s\t%s\tattempts %d\t%s\t%s\n", static_cast<long long>(r.id), r.state.c_str(),
+                  when(r.due_at).c_str(), r.challenge.c_str(), r.address.c_str(), r.attempts, r.rule.c_str(),
+                  r.last_error.c_str());
+  } else if (cmd == "board-report") {
+    only(a, {"data", "from", "to", "format", "what", "agency"});
+    words(1, "board-report --from YYYY-MM-DD --to YYYY-MM-DD --format csv");
+    std::fputs(board_report(*store, a).c_str(), stdout);
   } else if (cmd == "set-board") {
     only(a, {"data"});
     words(2, "set-board NAME");

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "sync/http_server.h"
+#include "sync/notifier.h"
 #include "sync/server_http.h"
 #include "sync/static_files.h"
 #include "tools/server/args.h"
@@ -66,7 +67,7 @@ sigset_t block_stop_signals() {
 int serve(int argc, char** argv) {
   Args a = parse(argc, argv, 2, {"demo"});
   only(a, {"data", "listen", "root", "cert", "key", "demo", "read-timeout", "header-timeout", "max-connections",
-           "max-connections-per-address", "token-idle-days"});
+           "max-connections-per-address", "token-idle-days", "procedures", "mail-every", "mail-retry"});
   if (!a.words.empty()) throw UsageError{"unexpected argument '" + a.words[0] + "'"};
   ListenAddress address;
   try {
@@ -85,6 +86,19 @@ int serve(int argc, char** argv) {
   auto store = open_store(a, true);
   store->set_token_idle_days(static_cast<int>(whole_number(a, "token-idle-days", 30, 1, 3650)));
   if (a.has("demo") && store->users().empty()) create_demo(*store);
+  if (a.has("procedures")) {
+    ProcedureLibrary library = ProcedureLibrary::builtin();
+    try {
+      library.add_directory(a.get("procedures"));
+    } catch (const ProcedureError& e) {
+      throw UsageError{"--procedures " + a.get("procedures") + ": " + e.what()};
+    }
+    store->use_procedures(std::move(library));
+  }
+  NotifierOptions mail;
+  mail.interval = std::chrono::seconds(whole_number(a, "mail-every", 5, 1, 3600));
+  mail.first_backoff_ms = 1000LL * whole_number(a, "mail-retry", 30, 1, 3600);
+  Notifier notifier(*store, mail);
 
   sigset_t stop_signals = block_stop_signals();
   HttpServer server(api_app(*store, opt), limits);
@@ -109,6 +123,7 @@ int serve(int argc, char** argv) {
     kill(getpid(), SIGTERM);
   });
   std::string shown = address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
+  notifier.start();
   std::fprintf(stderr, "parley-server: listening on %s://%s:%d/ (data %s, epoch %s)\n", server.tls() ? "https" : "http",
                shown.c_str(), port, a.get("data").c_str(), store->epoch().c_str());
 
@@ -116,6 +131,7 @@ int serve(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   std::fprintf(stderr, "parley-server: %s, stopping\n", failed ? "server loop ended" : strsignal(sig));
   server.stop();
+  notifier.stop();   // a send under way finishes (its SMTP timeout bounds the wait)
   std::fprintf(stderr, "parley-server: stopped\n");
   return failed ? 1 : 0;
 }
