@@ -81,6 +81,35 @@ TEST_CASE("the readings in the brief are what the data says", "[procedure]") {
   CHECK(mk.stages[2].timescale->from.type == TimescaleFrom::Type::Event);
 }
 
+TEST_CASE("every procedure's email rules: its notifications, its messages, and the default reminders", "[procedure][messages]") {
+  struct Row {
+    const char* procedure;
+    std::vector<std::string> ids;   // in order
+  };
+  const Row rows[] = {
+      {"shropshire-sscp", {"notify-business-unit-stage-4", "notify-business-unit-stage-5", "reminder", "missed"}},
+      {"bury-sab", {"refer-to-board", "reminder", "missed"}},
+      {"buckinghamshire-bsab", {"refer-to-independent-chair", "outcome-to-referrer", "reminder", "missed"}},
+      {"milton-keynes-mktogether", {"refer-to-assurance-board-chair", "chair-shares-outcome-by-email", "reminder", "missed"}},
+      {"salford-ssab", {"refer-to-ssab", "store-outcome-on-adult-record", "reminder", "missed"}},
+  };
+  for (const auto& r : rows) {
+    INFO(r.procedure);
+    Procedure p = parse_procedure(shipped(r.procedure).dump());
+    std::vector<std::string> ids;
+    for (const auto& m : p.messages) ids.push_back(m.id);
+    CHECK(ids == r.ids);
+  }
+  Procedure bury = parse_procedure(shipped("bury-sab").dump());
+  CHECK(bury.messages[0].actions_taken);
+  CHECK(bury.messages[0].when == MessageRule::When::StageEntered);
+  CHECK(bury.messages[0].stage == 4);
+  CHECK(bury.messages[0].to == std::vector<std::string>{"contact:safeguarding-adults-board"});
+  Procedure salford = parse_procedure(shipped("salford-ssab").dump());
+  CHECK(salford.messages[1].to == std::vector<std::string>{"acting"});
+  CHECK(salford.messages[1].when == MessageRule::When::OutcomeAgreed);
+}
+
 TEST_CASE("broken definitions are refused naming the field", "[procedure]") {
   struct Row {
     const char* name;
@@ -105,6 +134,12 @@ TEST_CASE("broken definitions are refused naming the field", "[procedure]") {
       {"region", [](Json& j) { j["board"]["region"] = "wales"; }, "procedure.board.region: 'wales'"},
       {"referral by route id, not kind", [](Json& j) { j["stages"][0]["required_actions"][0]["satisfied_by"] = Json::array({{{"kind", "referred"}, {"route", "court-of-protection"}}}); }, "'court-of-protection' is not one of"},
       {"not an object", [](Json& j) { j = "{"; }, "procedure: must be an object"},
+      {"message to nobody", [](Json& j) { j["messages"] = Json::parse(R"([{"id": "m", "when": {"type": "outcome_agreed"}, "to": ["contact:nobody"], "asks": "a", "source": "s"}])"); }, "procedure.messages[0].to: 'contact:nobody' is not a recipient"},
+      {"message at an unknown moment", [](Json& j) { j["messages"] = Json::parse(R"([{"id": "m", "when": {"type": "sometimes"}, "to": ["raiser"], "asks": "a", "source": "s"}])"); }, "procedure.messages[0].when.type: 'sometimes' is not one of"},
+      {"stage_entered without a stage", [](Json& j) { j["messages"] = Json::parse(R"([{"id": "m", "when": {"type": "stage_entered"}, "to": ["raiser"], "asks": "a", "source": "s"}])"); }, "stage_entered needs a stage"},
+      {"message to a stage past the last", [](Json& j) { j["messages"] = Json::parse(R"([{"id": "m", "when": {"type": "stage_entered", "stage": 9}, "to": ["raiser"], "asks": "a", "source": "s"}])"); }, "procedure.messages[0].when.stage: must be between"},
+      {"message id used by a notification", [](Json& j) { j["messages"] = Json::parse(R"([{"id": "notify-business-unit-stage-4", "when": {"type": "outcome_agreed"}, "to": ["raiser"], "asks": "a", "source": "s"}])"); }, "message id 'notify-business-unit-stage-4' is used twice"},
+      {"include something unknown", [](Json& j) { j["stages"][3]["notifications"][0]["include"] = {"everything"}; }, "'everything' is not something a message can include"},
   };
   for (const auto& r : rows) {
     INFO(r.name);
