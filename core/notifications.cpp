@@ -210,7 +210,10 @@ std::vector<PlannedMessage> messages_due(const ChallengeView& view, std::int64_t
     bool timed = rule.when == When::TimescaleDue || rule.when == When::TimescaleMissed;
     auto triggers = timed ? timescale_triggers(view, rule, now, settings, wake, calendar) : stage_and_outcome_triggers(view, rule);
     for (const auto& t : triggers) {
-      if (t.at > now) continue;
+      if (t.at > now) {   // stated as happening later (a device clock ahead): plan it then
+        wake = wake ? std::min(*wake, t.at) : t.at;
+        continue;
+      }
       for (const auto& to : expand(rule.to)) {
         PlannedMessage m;
         m.key = view.state.id + "/" + rule.id + t.suffix + "/" + to;
