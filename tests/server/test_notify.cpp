@@ -74,6 +74,14 @@ struct World {
     Json req{{"format", "parley-push"}, {"version", 1}, {"epoch", nullptr}, {"bundles", {bundle}}};
     return store->push(dee, req, req.dump().size(), when);
   }
+  // Sends through the SMTP server at `url`, giving up on an attempt after `timeout` seconds.
+  void mail_to(const std::string& url, int timeout = 5) {
+    SmtpSettings smtp;
+    smtp.url = url;
+    smtp.from = "parley@office.example";
+    smtp.timeout_seconds = timeout;
+    store->set_smtp(smtp);
+  }
   std::vector<OutboxRow> rows(const std::string& rule) {
     std::vector<OutboxRow> out;
     for (auto& r : store->outbox())
@@ -121,11 +129,7 @@ TEST_CASE("Shropshire stage 4 reached offline: one message to the business unit,
   CHECK(w.rows("notify-business-unit-stage-4").size() == 1);
 
   Sink sink(SinkOptions{});
-  SmtpSettings smtp;
-  smtp.url = sink.url();
-  smtp.from = "parley@office.example";
-  smtp.timeout_seconds = 5;
-  w.store->set_smtp(smtp);
+  w.mail_to(sink.url());
   std::int64_t clock = at("2026-12-08T09:10:00Z");
   auto n = w.notifier(clock);
   n.round();
@@ -227,11 +231,7 @@ TEST_CASE("a reminder the working day before a deadline, then a missed-timescale
 
   // A reminder still unsent when its deadline passes is expired, never sent late.
   Sink sink(SinkOptions{});
-  SmtpSettings smtp;
-  smtp.url = sink.url();
-  smtp.from = "parley@office.example";
-  smtp.timeout_seconds = 5;
-  w.store->set_smtp(smtp);
+  w.mail_to(sink.url());
   std::int64_t clock = at("2026-12-08T00:01:00Z");
   auto n = w.notifier(clock);
   n.round();
@@ -254,11 +254,7 @@ TEST_CASE("a refusing, dropping or silent SMTP server: nothing lost, nothing sen
       SinkOptions bad;
       bad.mode = row.mode;
       Sink failing(bad);
-      SmtpSettings smtp;
-      smtp.url = failing.url();
-      smtp.from = "parley@office.example";
-      smtp.timeout_seconds = 2;
-      w.store->set_smtp(smtp);
+      w.mail_to(failing.url(), 2);
       std::int64_t clock = at("2026-12-08T09:10:00Z");
       auto n = w.notifier(clock);
       n.round();
@@ -271,8 +267,7 @@ TEST_CASE("a refusing, dropping or silent SMTP server: nothing lost, nothing sen
 
       // The server comes back: a pending row goes once the backoff has passed, a refused one never.
       Sink good(SinkOptions{});
-      smtp.url = good.url();
-      w.store->set_smtp(smtp);
+      w.mail_to(good.url(), 2);
       n.round();   // still backing off
       CHECK(good.mailbox().empty());
       clock += 61'000;
