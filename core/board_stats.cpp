@@ -323,6 +323,18 @@ Json patterns(const std::vector<const BoardRow*>& rows, const AgencyNames& names
   return out;
 }
 
+// A pattern counts openings of one agency pair, so where that pair's own count is hidden
+// the pattern's count is hidden too: otherwise the pair's count (at least the pattern's)
+// and the total would give away the other hidden pairs by subtraction. The flag stays.
+void withhold_hidden_pairs(Json& d) {
+  for (auto& p : d["patterns"]) {
+    for (const auto& pair : d["by_agency_pair"])
+      if (pair.value("challenger", "") == p.value("challenger", "") &&
+          pair.value("challenged", "") == p.value("challenged", "") && is_suppressed(pair["count"]))
+        p["count"] = Json{{"value", nullptr}, {"suppressed", true}};
+  }
+}
+
 // Hidden cells ({"value": null, "suppressed": true}) anywhere in the dashboard. The
 // percentiles are not cells (days_to_resolution says "suppressed" for them itself).
 int suppressed_cells(const Json& j) {
@@ -357,6 +369,7 @@ Json board_dashboard(const std::vector<BoardRow>& rows, const BoardFilter& filte
   d["missed_by_agency"] = missed_by_agency(kept_rows, names, settings);
   d["days_to_resolution"] = days_to_resolution(kept_rows, settings);
   d["patterns"] = patterns(kept_rows, names, settings);
+  withhold_hidden_pairs(d);
   d["suppressed_cells"] = suppressed_cells(d);
   return d;
 }

@@ -95,6 +95,7 @@ bool App::tick_sync() {
       try {
         sync_->on_login_response(response, now());
         reload_profile();
+        board.clear();   // another person's figures are not shown to this one
         sign_in_error.clear();
         just_signed_in = true;
         sync_->request_sync();
@@ -107,6 +108,9 @@ bool App::tick_sync() {
       sync_in_flight_.reset();
       sync_->on_response(request, response, now());
       if (sync_->procedures_changed()) load_server_procedures(false);
+    } else if (board.owns(id)) {
+      BoardNotice note = board.on_response(id, response);
+      if (!note.text.empty()) note.error ? set_error(note.text) : set_message(note.text);
     }
     if (store_->change_count() != writes) persist(true);
   }
@@ -152,6 +156,7 @@ void App::sign_in(const std::string& server, const std::string& username, const 
 void App::sign_out() {
   if (sync_->token().empty()) return;
   sync_->sign_out();
+  board.clear();
   sync_status_at_ = -1;
   persist(true);
   set_message("Signed out. Records stay on this device; sign in again to sync them.");

@@ -15,11 +15,12 @@
 
 #include "core/engine.h"
 #include "sync/client.h"
+#include "ui/board_view.h"
 #include "ui/platform.h"
 
 namespace parley::ui {
 
-enum class Screen { FirstRun, SignIn, Unlock, Home, Raise, Challenge, RecordForm, Settings, StorageProblem };
+enum class Screen { FirstRun, SignIn, Unlock, Home, Raise, Challenge, RecordForm, Settings, StorageProblem, Board };
 
 // Persisted UI settings (in the store's meta table as JSON): not domain data.
 struct Settings {
@@ -121,6 +122,11 @@ class App {
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
 
   void open_challenge(const std::string& id);
+
+  // The Board's dashboard (ui/board_view.h), for the Board's business unit only: its
+  // requests have their own ids and their answers are routed there by tick_sync.
+  BoardDashboard board;
+  bool board_member() const { return profile.author.role == "board"; }
   void set_error(const std::string& text);
   void set_message(const std::string& text);
 

@@ -20,6 +20,7 @@ const char* screen_name(Screen s) {
     case Screen::RecordForm: return "record-form";
     case Screen::Settings: return "settings";
     case Screen::StorageProblem: return "storage-problem";
+    case Screen::Board: return "board";
   }
   return "home";
 }
@@ -49,6 +50,14 @@ void draw_frame(App& app, Drafts& drafts) {
       if (button("Settings")) app.screen = Screen::Settings;
       ImGui::SameLine();
     }
+    // The Board's business unit reaches its dashboard from Home (ui/screen_board.cpp).
+    if (app.screen == Screen::Home && app.board_member()) {
+      if (button("Board dashboard")) {
+        app.board.open();
+        app.screen = Screen::Board;
+      }
+      ImGui::SameLine();
+    }
     ImGui::AlignTextToFramePadding();
     std::string who = app.profile.author.name + " · " + app.profile.author.agency;
     float w = ImGui::CalcTextSize(who.c_str()).x;
@@ -72,6 +81,7 @@ void draw_frame(App& app, Drafts& drafts) {
     case Screen::RecordForm: screen_record_form(app, drafts); break;
     case Screen::Settings: screen_settings(app, drafts); break;
     case Screen::StorageProblem: screen_storage_problem(app, drafts); break;
+    case Screen::Board: screen_board(app, drafts); break;
   }
   // Room below the last item, so a finger can scroll it clear of the status bar.
   spacer(48);

@@ -25,6 +25,13 @@ void open_print(const std::string& title, const std::string& html);
 
 void set_clipboard(const std::string& text);
 
+// Saves a file the person asked for (a report download). Web: the browser's own download
+// (a Blob behind an <a download> click); desktop: written whole, readable by this user only
+// (0600), into ~/Downloads (or the current directory), never replacing an earlier file.
+// Returns a sentence saying where it went, for the status bar; throws std::runtime_error
+// saying why it could not be saved.
+std::string save_file(const std::string& name, const std::string& mime, const std::string& bytes);
+
 // Where the on-screen keyboard's hidden text field should sit (web), in CSS pixels; or
 // that no text field is active.
 void text_input(bool active, float x, float y, float height);

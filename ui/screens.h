@@ -53,6 +53,7 @@ void screen_challenge(App& app, Drafts& d);
 void screen_record_form(App& app, Drafts& d);
 void screen_settings(App& app, Drafts& d);
 void screen_storage_problem(App& app, Drafts& d);
+void screen_board(App& app, Drafts& d);
 void status_bar(App& app);
 
 // Shared labels.

@@ -25,6 +25,22 @@ EM_JS(char*, js_environment, (), {
   return p;
 });
 EM_JS(void, js_apply_update, (), { parleyBridge.applyUpdate(); });
+// A download the person asked for: a Blob behind a clicked <a download>. The last one is
+// also kept on globalThis.parleyLastDownload (name and text), as parleyLastPrint is.
+EM_JS(void, js_save_file, (const char* name, const char* mime, const char* bytes, int length), {
+  var n = UTF8ToString(name), type = UTF8ToString(mime);
+  var data = HEAPU8.slice(bytes, bytes + length);
+  var blob = new Blob([data], { type: type });
+  try { globalThis.parleyLastDownload = { name: n, type: type, text: new TextDecoder().decode(data) }; } catch (e) {}
+  var url = URL.createObjectURL(blob);
+  var a = document.createElement('a');
+  a.href = url;
+  a.download = n;
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 60000);
+});
 EM_JS(void, js_http, (double id, const char* method, const char* url, const char* body, const char* token), {
   parleyBridge.http(id, UTF8ToString(method), UTF8ToString(url), UTF8ToString(body), UTF8ToString(token));
 });
@@ -71,6 +87,11 @@ Environment environment() {
 }
 
 void apply_update() { js_apply_update(); }
+
+std::string save_file(const std::string& name, const std::string& mime, const std::string& bytes) {
+  js_save_file(name.c_str(), mime.c_str(), bytes.data(), static_cast<int>(bytes.size()));
+  return "Downloaded " + name + " (see your browser's downloads)";
+}
 
 std::deque<std::pair<std::uint64_t, HttpResponse>> g_http_done;   // filled by parley_http_response
 

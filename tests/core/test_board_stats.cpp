@@ -557,6 +557,15 @@ TEST_CASE("patterns: an agency pair and category this many times within the wind
       {"an opening outside the period does not count",
        {on("2026-01-05T12:00:00Z"), on("2026-02-05T12:00:00Z"), on("2026-02-06T12:00:00Z")}, {.from = at("2026-02-01")}, 1,
        {}},
+      {"its count is hidden where its agency pair's count is hidden (by complementary suppression here)",
+       [&] {
+         std::vector<BoardRow> rows;
+         for (int d = 5; d <= 10; ++d) rows.push_back(on(("2026-01-" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "T12:00:00Z").c_str()));
+         for (int d = 5; d <= 6; ++d) rows.push_back(on(("2026-01-0" + std::to_string(d) + "T12:00:00Z").c_str(), "response_to_referral", "Police"));
+         for (int y = 2010; y < 2019; ++y) rows.push_back(on((std::to_string(y) + "-06-01T12:00:00Z").c_str(), "response_to_referral", "Health"));
+         return rows;
+       }(),
+       {}, 5, {"Council → Trust; response_to_referral; 2026-01-05..2026-01-10; suppressed in 90"}},
       {"its count is suppressed by the same rule",
        {on("2026-01-05T12:00:00Z"), on("2026-02-05T12:00:00Z"), on("2026-02-06T12:00:00Z")}, {}, 5,
        {"Council → Trust; response_to_referral; 2026-01-05..2026-02-06; suppressed in 90"}},

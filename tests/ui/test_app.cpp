@@ -1,6 +1,10 @@
 // tests/ui/test_app.cpp — the client's app model without a window: the home list's
-// filters and order, saving only when the platform says the change is durable, the PIN.
+// filters and order, saving only when the platform says the change is durable, the PIN;
+// the Board dashboard's figures, filters, requests and report downloads.
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include "tests/support.h"
 #include "ui/app.h"
@@ -84,4 +88,221 @@ TEST_CASE("the app says Saved only for the latest durable change", "[ui]") {
   ui::App again(f.path, clock, ids);
   CHECK(again.screen == ui::Screen::Unlock);
   CHECK(again.profile.author.name == "Sam Example");
+}
+
+// ---- The Board dashboard's model (ui/board_view.h) ------------------------------------
+
+namespace {
+// A dashboard answer as the office server sends it (core/board_stats.h plus as_of and
+// agencies): some cells shown, some suppressed.
+const char* const kBoardAnswer = R"({
+  "period": {"from": "2025-02-01", "to": "2026-01-21"}, "agency": "",
+  "settings": {"suppress_below": 5, "pattern_count": 3, "pattern_window_days": 90},
+  "total": {"value": 8},
+  "by_month": [{"month": "2025-11", "opened": {"value": 6}, "resolved": {"value": null, "suppressed": true},
+                "open": {"value": 5}},
+               {"month": "2025-12", "opened": {"value": null, "suppressed": true}, "resolved": {"value": 0},
+                "open": {"value": 6}}],
+  "by_category": [{"label": "care_planning", "count": {"value": 6}},
+                  {"label": "information_sharing", "count": {"value": null, "suppressed": true}}],
+  "by_agency_pair": [{"label": "Demo Police → Demo Adult Social Care", "challenger": "Demo Police",
+                      "challenged": "Demo Adult Social Care", "count": {"value": 6}}],
+  "resolved_at_stage": [{"stage": 1, "count": {"value": null, "suppressed": true}}],
+  "missed_by_stage": [{"stage": 0, "label": "Whole challenge", "count": {"value": 0}}],
+  "missed_by_agency": [],
+  "days_to_resolution": {"resolved": {"value": null, "suppressed": true}, "median": null, "p90": null, "suppressed": true},
+  "patterns": [{"challenger": "Demo Police", "challenged": "Demo Adult Social Care", "category": "care_planning",
+                "count": {"value": 6}, "window_days": 90, "from": "2025-11-02", "to": "2025-11-20"}],
+  "suppressed_cells": 5,
+  "as_of": "2026-01-20T12:00:00Z", "agencies": ["Demo Adult Social Care", "Demo Police"]
+})";
+}  // namespace
+
+TEST_CASE("Board figures: shown and suppressed cells, empty figures, unreadable answers", "[ui][board]") {
+  std::string error;
+  auto f = ui::parse_board_figures(kBoardAnswer, error);
+  REQUIRE(f);
+  CHECK(error.empty());
+  CHECK(ui::cell_words(f->total, 5) == "8");
+  REQUIRE(f->by_month.size() == 2);
+  CHECK(f->by_month[0].month == "2025-11");
+  CHECK(ui::cell_words(f->by_month[0].opened, 5) == "6");
+  CHECK(f->by_month[0].resolved.suppressed);
+  CHECK_FALSE(f->by_month[0].resolved.value);
+  CHECK(ui::cell_words(f->by_month[0].resolved, 5) == "fewer than 5");
+  CHECK(ui::cell_words(f->by_month[0].resolved, 5, true) == "<5");
+  CHECK(ui::cell_words(f->by_month[1].resolved, 5) == "0");   // a zero reveals no one: shown
+  CHECK(f->by_category[1].count.suppressed);
+  CHECK(f->resolved_at_stage[0].label == "Stage 1");          // named when the server leaves it out
+  CHECK(f->missed_by_stage[0].label == "Whole challenge");
+  CHECK(f->days_suppressed);
+  CHECK_FALSE(f->median_days);
+  CHECK(f->patterns.size() == 1);
+  CHECK(f->patterns[0].window_days == 90);
+  CHECK(f->suppressed_cells == 5);
+  CHECK(f->as_of == "2026-01-20T12:00:00Z");
+  CHECK(f->agencies == std::vector<std::string>{"Demo Adult Social Care", "Demo Police"});
+  CHECK(ui::month_words("2025-11") == "Nov 2025");
+
+  // No challenges in the period: a valid answer with nothing in it, not an error.
+  auto empty = ui::parse_board_figures(R"({"total": {"value": 0}, "by_month": [], "by_category": [], "patterns": [],
+      "days_to_resolution": {"resolved": {"value": 0}, "median": null, "p90": null, "suppressed": false},
+      "suppressed_cells": 0, "agencies": []})", error);
+  REQUIRE(empty);
+  CHECK(*empty->total.value == 0);
+  CHECK(empty->by_month.empty());
+  CHECK(empty->by_agency_pair.empty());
+  CHECK(empty->suppressed_cells == 0);
+
+  struct Bad {
+    const char* name;
+    std::string body;
+    std::string says;
+  };
+  std::vector<Bad> bad = {
+      {"not JSON", "<html>Bad gateway</html>", "not JSON"},
+      {"empty body", "", "not JSON"},
+      {"a list", "[]", "not a JSON object"},
+      {"no total", R"({"by_month": []})", "\"total\" is missing"},
+      {"a count as text", R"({"total": {"value": "many"}})", "\"total\" is not a count"},
+      {"months not a list", R"({"total": {"value": 1}, "by_month": {}})", "\"by_month\" is not a list"},
+      {"a month without its counts", R"({"total": {"value": 1}, "by_month": [{"month": "2025-11"}]})", "\"opened\" is missing"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.name);
+    error.clear();
+    CHECK_FALSE(ui::parse_board_figures(b.body, error));
+    CHECK(error.find(b.says) != std::string::npos);
+    CHECK(error.find("Try again") != std::string::npos);   // and what to do about it
+  }
+}
+
+TEST_CASE("Board dashboard periods and queries", "[ui][board]") {
+  std::int64_t now = at("2026-01-20T12:00");
+  struct Case {
+    ui::BoardPeriod period;
+    std::string from, to, want_from, want_to, error;
+  };
+  std::vector<Case> cases = {
+      {ui::BoardPeriod::Last12Months, "", "", "2025-02-01", "2026-01-20", ""},
+      {ui::BoardPeriod::ThisYear, "", "", "2026-01-01", "2026-01-20", ""},
+      {ui::BoardPeriod::LastYear, "", "", "2025-01-01", "2025-12-31", ""},
+      {ui::BoardPeriod::Custom, "2025-04-01", "2026-03-31", "2025-04-01", "2026-03-31", ""},
+      {ui::BoardPeriod::Custom, "", "", "", "", ""},   // all time
+      {ui::BoardPeriod::Custom, "2025-4-1", "", "", "", "first day as YYYY-MM-DD"},
+      {ui::BoardPeriod::Custom, "", "2025-02-30", "", "", "last day as YYYY-MM-DD"},
+      {ui::BoardPeriod::Custom, "2026-01-02", "2026-01-01", "", "", "first day is after the last"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.from << " " << c.to);
+    std::string error;
+    auto d = ui::board_dates(c.period, c.from, c.to, now, error);
+    if (c.error.empty()) {
+      REQUIRE(d);
+      CHECK(d->from == c.want_from);
+      CHECK(d->to == c.want_to);
+    } else {
+      CHECK_FALSE(d);
+      CHECK(error.find(c.error) != std::string::npos);
+    }
+  }
+  // Last 12 months in December does not reach back into the year before last.
+  std::string error;
+  CHECK(ui::board_dates(ui::BoardPeriod::Last12Months, "", "", at("2025-12-31T12:00"), error)->from == "2025-01-01");
+  CHECK(ui::board_query({"2025-02-01", "2026-01-20"}, "Demo Police") == "from=2025-02-01&to=2026-01-20&agency=Demo%20Police");
+  CHECK(ui::board_query({"", ""}, "A&B=C") == "agency=A%26B%3DC");
+  CHECK(ui::board_query({"", ""}, "") == "");
+}
+
+TEST_CASE("Board dashboard requests: own ids, re-asked on a filter change, figures kept offline", "[ui][board]") {
+  std::int64_t now = at("2026-01-20T12:00");
+  ui::BoardDashboard b;
+  auto first = b.figures_request(now);
+  REQUIRE(first);
+  CHECK(first->id >= ui::kBoardFirstRequestId);   // never an id the sync engine hands out
+  CHECK(b.owns(first->id));
+  CHECK_FALSE(b.owns(1));
+  CHECK(first->needs_auth);
+  CHECK(first->path == "/api/board/dashboard?from=2025-02-01&to=2026-01-20");
+  CHECK_FALSE(b.figures_request(now));            // the same figures are already on their way
+  b.on_response(first->id, {200, kBoardAnswer});
+  CHECK(b.status == ui::BoardDashboard::Status::Shown);
+  REQUIRE(b.figures);
+  CHECK_FALSE(b.figures_request(now));
+  // The period reads as asked, last day included (the server echoes the exclusive bound).
+  CHECK(b.figures->period_from == "2025-02-01");
+  CHECK(b.figures->period_to == "2026-01-20");
+
+  // A new agency asks again; an answer to the superseded request is dropped.
+  b.agency = "Demo Police";
+  auto second = b.figures_request(now);
+  REQUIRE(second);
+  CHECK(second->path.find("agency=Demo%20Police") != std::string::npos);
+  b.on_response(first->id, {200, "{}"});
+  CHECK(b.status == ui::BoardDashboard::Status::Loading);
+  // Offline: the last figures stay, marked as not refreshed, and Retry asks again.
+  b.on_response(second->id, {0, ""});
+  CHECK(b.status == ui::BoardDashboard::Status::Offline);
+  CHECK(b.figures);
+  CHECK_FALSE(b.figures_request(now));            // not every frame
+  auto retry = b.figures_request(now, true);
+  REQUIRE(retry);
+  // A broken answer keeps the figures too, and says why.
+  b.on_response(retry->id, {200, "not json"});
+  CHECK(b.status == ui::BoardDashboard::Status::Failed);
+  CHECK(b.problem.find("not JSON") != std::string::npos);
+  CHECK(b.figures);
+  // A refusal the server explains is passed on in its words.
+  auto refused = b.figures_request(now, true);
+  b.on_response(refused->id, {400, R"({"error": {"code": "bad_request", "message": "from: give a date as YYYY-MM-DD"}})"});
+  CHECK(b.problem == "The office server could not give the figures (HTTP 400: from: give a date as YYYY-MM-DD). Try again later.");
+  CHECK(b.figures);
+  // 403: not for this account; nothing is shown.
+  auto denied = b.figures_request(now, true);
+  b.on_response(denied->id, {403, R"({"error": {"code": "forbidden", "message": "board only"}})"});
+  CHECK(b.status == ui::BoardDashboard::Status::Forbidden);
+  CHECK(b.problem.find("Board's business unit") != std::string::npos);
+  CHECK_FALSE(b.figures);
+  // A bad custom date is not asked for.
+  b.period = ui::BoardPeriod::Custom;
+  b.custom_from = "yesterday";
+  CHECK_FALSE(b.figures_request(now, true));
+  CHECK(b.filter_error.find("YYYY-MM-DD") != std::string::npos);
+}
+
+TEST_CASE("Board report downloads are saved whole and private, never over an earlier one", "[ui][board]") {
+  namespace fs = std::filesystem;
+  TempFile home("board-home");
+  fs::create_directories(fs::path(home.path) / "Downloads");
+  const char* old_home = std::getenv("HOME");
+  std::string saved_home = old_home ? old_home : "";
+  ::setenv("HOME", home.path.c_str(), 1);
+  std::int64_t now = at("2026-01-20T12:00");
+  ui::BoardDashboard b;
+  b.agency = "Demo Police";
+  auto r = b.report_request(ui::BoardReport::Figures, now);
+  REQUIRE(r);
+  CHECK(r->path == "/api/board/report.csv?from=2025-02-01&to=2026-01-20&agency=Demo%20Police&what=figures");
+  CHECK_FALSE(b.report_request(ui::BoardReport::Rows, now));   // one download at a time
+  std::string csv = "section,label,month,stage,value,suppressed\r\ntotal,,,,8,\r\n";
+  ui::BoardNotice note = b.on_response(r->id, {200, csv});
+  fs::path file = fs::path(home.path) / "Downloads" / "parley-board-figures-2025-02-01-to-2026-01-20-demo-police.csv";
+  CHECK_FALSE(note.error);
+  CHECK(note.text == "Saved " + file.string());
+  CHECK(slurp(file.string()) == csv);
+  CHECK((fs::status(file).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  auto again = b.report_request(ui::BoardReport::Figures, now);
+  REQUIRE(again);
+  note = b.on_response(again->id, {200, "second"});
+  CHECK(note.text.find("demo-police (2).csv") != std::string::npos);
+  CHECK(slurp(file.string()) == csv);
+  auto rows = b.report_request(ui::BoardReport::Rows, now);
+  REQUIRE(rows);
+  CHECK(rows->path.find("what=challenges") != std::string::npos);
+  note = b.on_response(rows->id, {0, ""});
+  CHECK(note.error);
+  CHECK(note.text.find("could not be reached") != std::string::npos);
+  if (old_home) ::setenv("HOME", saved_home.c_str(), 1);
+  else ::unsetenv("HOME");
+  fs::remove_all(home.path);
 }
