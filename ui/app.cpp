@@ -267,6 +267,20 @@ const std::vector<ChallengeRow>& App::rows() {
   return rows_;
 }
 
+void App::follow_link(const std::string& fragment) {
+  const std::string prefix = "#challenge=";
+  if (fragment.rfind(prefix, 0) == 0) pending_link_ = fragment.substr(prefix.size());
+}
+
+void App::open_pending_link() {
+  if (pending_link_.empty() || screen != Screen::Home) return;
+  std::string id = std::move(pending_link_);
+  pending_link_.clear();
+  auto ids = store().challenge_ids();
+  if (std::find(ids.begin(), ids.end(), id) != ids.end()) open_challenge(id);
+  else set_error("The challenge in that link is not on this device yet: sync, or ask the sender to add your agency.");
+}
+
 void App::open_challenge(const std::string& id) {
   selected = id;
   screen = Screen::Challenge;

@@ -122,6 +122,10 @@ class App {
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
 
   void open_challenge(const std::string& id);
+  // A link from an email ("#challenge=ID", docs/board.md): the challenge opens the next time
+  // Home is shown (so after unlocking or signing in, never past them), if this device has it.
+  void follow_link(const std::string& fragment);
+  void open_pending_link();
 
   // The Board's dashboard (ui/board_view.h), for the Board's business unit only: its
   // requests have their own ids and their answers are routed there by tick_sync.
@@ -131,6 +135,7 @@ class App {
   void set_message(const std::string& text);
 
  private:
+  std::string pending_link_;   // follow_link's challenge id, until Home is shown
   std::unique_ptr<Store> store_;
   const Clock& clock_;
   IdSource& ids_;

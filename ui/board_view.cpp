@@ -187,7 +187,7 @@ std::optional<BoardFigures> parse_board_figures(const std::string& body, std::st
 std::string cell_words(const BoardCell& c, int suppress_below, bool short_form) {
   if (c.value) return std::to_string(*c.value);
   if (c.suppressed)
-    return (short_form ? "<" : "fewer than ") + std::to_string(suppress_below);
+    return short_form ? "hidden" : "not shown";   // under suppress_below, or hidden with one that is
   return "–";
 }
 

@@ -66,7 +66,8 @@ struct BoardFigures {
 // sentence a person can act on (never throws).
 std::optional<BoardFigures> parse_board_figures(const std::string& body, std::string& error);
 
-// "12", "0", or "fewer than 5" for a suppressed cell (`short_form`: "<5", for chart labels).
+// "12", "0", or "not shown" for a suppressed cell (`short_form`: "hidden", for chart labels):
+// never "fewer than 5", since a cell hidden by complementary suppression may be larger.
 std::string cell_words(const BoardCell& c, int suppress_below, bool short_form = false);
 // "Jun 2025" for "2025-06" (the text unchanged if it is not a month).
 std::string month_words(const std::string& yyyy_mm);

@@ -71,6 +71,7 @@ void draw_frame(App& app, Drafts& drafts) {
   }
   float status_h = ImGui::GetFrameHeightWithSpacing() * 2.2f + m.gap();
   ImGui::BeginChild("content", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoBackground);
+  app.open_pending_link();
   switch (app.screen) {
     case Screen::FirstRun: screen_first_run(app, drafts); break;
     case Screen::SignIn: screen_sign_in(app, drafts); break;

@@ -6,7 +6,7 @@
 //
 // Model: App::board (ui/board_view.h) holds the filters and the figures last received; this
 // screen draws them and sends the requests it asks for. The server has already suppressed
-// small counts: a suppressed cell is drawn as a hatched, outlined bar "fewer than N" and is
+// small counts: a suppressed cell is drawn as a hatched, outlined bar "hidden" ("not shown" in words) and is
 // never guessed at. Every chart is in the accessibility mirror as one text listing all of
 // its values, and every table row as one text, so a screen reader hears every figure.
 #include <imgui.h>
@@ -182,7 +182,7 @@ void legend(const std::vector<Series>& series, bool any_suppressed, int suppress
     ImGui::TextUnformatted(name.c_str());
   };
   for (std::size_t i = 0; i < series.size(); ++i) item(series[i].name, series[i].colour, false, i == 0);
-  if (any_suppressed) item("fewer than " + std::to_string(suppress_below) + " (not shown)", 0, true, series.empty());
+  if (any_suppressed) item("not shown (see note)", 0, true, series.empty());
 }
 
 // The chart's text alternative: every value, in reading order.
@@ -370,10 +370,11 @@ void patterns(const BoardFigures& f) {
 void figures(const BoardFigures& f) {
   std::string n = std::to_string(f.suppress_below);
   text("Challenges opened: " + cell_words(f.total, f.suppress_below));
-  std::string why = "Counts under " + n + " are not shown, so no one can be identified.";
+  std::string why = "Counts under " + n + " are not shown, so no one can be identified; where one is hidden, the "
+                    "next smallest is hidden too, so it cannot be worked out by subtraction.";
   muted(f.suppressed_cells == 0 ? "No figure is suppressed. " + why
         : std::to_string(f.suppressed_cells) + (f.suppressed_cells == 1 ? " figure is" : " figures are") +
-              " suppressed (shown as \"fewer than " + n + "\"). " + why);
+              " suppressed (shown as \"not shown\"). " + why);
   if (f.total.value && *f.total.value == 0 && f.by_month.empty()) {
     text("No challenges were opened in this period" + (f.agency.empty() ? std::string(".") : " involving " + f.agency + "."));
     return;

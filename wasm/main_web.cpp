@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <initializer_list>
 #include <memory>
@@ -28,6 +29,14 @@
 #include "ui/theme.h"
 #include "ui/widgets.h"
 
+
+// The page's #fragment: an email's link to a challenge ("#challenge=ID"). Freed by the caller.
+EM_JS(char*, js_location_hash, (), {
+  var s = location.hash || '';
+  var n = lengthBytesUTF8(s) + 1, p = _malloc(n);
+  stringToUTF8(s, p, n);
+  return p;
+});
 namespace parley::ui {
 App* g_web_app = nullptr;
 }
@@ -375,6 +384,10 @@ int main() {
     sqlite3_exec(g.app->store().handle(), "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF", nullptr, nullptr,
                  nullptr);
     if (!problem.empty()) g.app->screen = ui::Screen::StorageProblem;
+    // Opened from an email's link (https://office/#challenge=ID).
+    char* hash = js_location_hash();
+    g.app->follow_link(hash);
+    std::free(hash);
   } catch (const std::exception& e) {
     // Unreadable stored database: say so, never start empty over it (item 5).
     g.fatal = e.what();

@@ -129,8 +129,8 @@ TEST_CASE("Board figures: shown and suppressed cells, empty figures, unreadable 
   CHECK(ui::cell_words(f->by_month[0].opened, 5) == "6");
   CHECK(f->by_month[0].resolved.suppressed);
   CHECK_FALSE(f->by_month[0].resolved.value);
-  CHECK(ui::cell_words(f->by_month[0].resolved, 5) == "fewer than 5");
-  CHECK(ui::cell_words(f->by_month[0].resolved, 5, true) == "<5");
+  CHECK(ui::cell_words(f->by_month[0].resolved, 5) == "not shown");
+  CHECK(ui::cell_words(f->by_month[0].resolved, 5, true) == "hidden");
   CHECK(ui::cell_words(f->by_month[1].resolved, 5) == "0");   // a zero reveals no one: shown
   CHECK(f->by_category[1].count.suppressed);
   CHECK(f->resolved_at_stage[0].label == "Stage 1");          // named when the server leaves it out
@@ -305,4 +305,38 @@ TEST_CASE("Board report downloads are saved whole and private, never over an ear
   if (old_home) ::setenv("HOME", saved_home.c_str(), 1);
   else ::unsetenv("HOME");
   fs::remove_all(home.path);
+}
+
+TEST_CASE("an email's link opens its challenge once Home is shown, never past unlocking", "[ui][link]") {
+  TempFile f("app-link");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(3);
+  ui::App app(f.path, clock, ids);
+  std::string id = app.engine().open(parley::test::open_body("shropshire-sscp"), parley::test::practitioner());
+  struct Row {
+    const char* name;
+    std::string fragment;
+    ui::Screen before;
+    ui::Screen after;
+    bool error;
+  };
+  const Row rows[] = {
+      {"a challenge on this device, from Home", "#challenge=" + id, ui::Screen::Home, ui::Screen::Challenge, false},
+      {"not on this device: says so", "#challenge=SSCP-NOTHERE", ui::Screen::Home, ui::Screen::Home, true},
+      {"any other fragment: nothing", "#settings", ui::Screen::Home, ui::Screen::Home, false},
+  {"locked: waits for unlocking", "#challenge=" + id, ui::Screen::Unlock, ui::Screen::Unlock, false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    app.message.clear();
+    app.screen = r.before;
+    app.follow_link(r.fragment);
+    app.open_pending_link();
+    CHECK(app.screen == r.after);
+    CHECK(!app.message.empty() == r.error);
+  }
+  app.screen = ui::Screen::Home;   // unlocked: the waiting link opens now
+  app.open_pending_link();
+  CHECK(app.screen == ui::Screen::Challenge);
+  CHECK(app.selected == id);
 }

@@ -4,7 +4,7 @@
 // figures are shown; two in each of two others, so theirs are suppressed and cannot be
 // worked out from the total), then the demo Board manager signs in
 // on the web client, opens "Board dashboard" from Home and reads the figures through the
-// hidden DOM mirror (never canvas pixels): shown counts, "fewer than 5", the suppression
+// hidden DOM mirror (never canvas pixels): shown counts, "not shown", the suppression
 // note, the flagged pattern. Also: both CSV downloads (their header rows), offline keeping
 // the last figures with a Retry, custom dates and the agency filter (an empty period says
 // so), and screenshots at phone (390x844 @3x), tablet (820x1180
@@ -165,15 +165,15 @@ for (const [size, view] of Object.entries(SIZES)) {
       const has = (re, what) => assert.ok(all.some((l) => re.test(l)), `${what}: no ${re} in ${all.join(' | ')}`);
       has(/^Challenges opened: 17$/, 'the total');
       has(/^Levels of need: 7$/, 'a category spread over months');
-      has(/^\d+ figures? (is|are) suppressed .*Counts under 5 are not shown, so no one can be identified\.$/,
+      has(/^\d+ figures? (is|are) suppressed .*Counts under 5 are not shown, so no one can be identified; .*subtraction\.$/,
         'the suppression note');
       // The month chart's text alternative carries every bar's value, suppressed ones in words.
-      has(/^Opened and resolved, by month\. .*Opened 6, Resolved fewer than 5; .*Opened fewer than 5, Resolved 0/, 'the month chart');
+      has(/^Opened and resolved, by month\. .*Opened 6, Resolved not shown; .*Opened not shown, Resolved 0/, 'the month chart');
       has(/^Care planning: 6$/, 'a shown category');
-      has(/^Information sharing: fewer than 5$/, 'a suppressed category');
+      has(/^Information sharing: not shown$/, 'a suppressed category');
       has(/^Demo Police → Demo Community Health: 9$/, 'an agency pair');
       has(/^Median and 90th percentile: suppressed \(fewer than 5 resolved\)\.$/, 'days to resolution');
-      has(/^Isolated or systemic\? Demo Police → Demo Adult Social Care, category Care planning: 6 within 90 days/, 'the pattern');
+      has(/^Isolated or systemic\? Demo Police → Demo Adult Social Care, category Care planning: not shown within 90 days/, 'the pattern (its pair is hidden, so its count is too)');
       for (const b of ['Download figures (CSV)', 'Download rows (CSV)', '< Home'])
         assert.ok(m.items.some((i) => i.role === 'button' && i.label === b), `no "${b}" button`);
 
