@@ -111,7 +111,9 @@ std::size_t refresh(ServerStore::Impl& im, const std::string& challenge, const C
   const Procedure* p = im.procedures.find(s.procedure);
   if (!s.opened || !p) return 0;
   ChallengeView v = derive(s, *p, now);
-  upsert_board_row(im, challenge, board_row(v));
+  BoardRow row = board_row(v);
+  upsert_board_row(im, challenge, row);
+  im.board_changed(challenge, std::move(row));
   std::optional<std::int64_t> wake;
   BoardConfig config = board_config_of(im);
   std::size_t added = insert_planned(im, v, messages_due(v, now, config.messages, &wake), state, now);

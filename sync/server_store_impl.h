@@ -8,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/fold.h"
 #include "core/procedure.h"
@@ -58,15 +60,28 @@ struct ServerStore::Impl {
   std::string meta(const std::string& key);
   void set_meta(const std::string& key, const std::string& value);
 
+  // The Board's rows in memory (sync/server_board.cpp): loaded by the first dashboard, then
+  // kept current from each committed change. A change waits in `board_pending` until its
+  // transaction commits, so a rolled-back push never shows in the figures.
+  std::optional<std::vector<BoardRow>> board_cache;
+  std::unordered_map<std::string, std::size_t> board_index;   // challenge -> position in board_cache
+  std::vector<std::pair<std::string, BoardRow>> board_pending;
+  void board_changed(const std::string& challenge, BoardRow row);
+  void board_committed();
+  // Runs `run` (a transaction); on failure forgets pending Board rows (and the whole cache
+  // when a nested savepoint failed, since its share of the pending rows is not known).
+  void guarded(bool outermost, const std::function<void()>& run);
+
   // Runs f in one IMMEDIATE transaction (a savepoint when nested); rolls back and rethrows
   // on any error. Returns what f returns.
   template <typename F>
   auto transaction(F&& f) {
+    const bool outermost = !transactions->active();
     if constexpr (std::is_void_v<decltype(f())>) {
-      transactions->run(f);
+      guarded(outermost, [&] { transactions->run(f); });
     } else {
       std::optional<decltype(f())> r;
-      transactions->run([&] { r.emplace(f()); });
+      guarded(outermost, [&] { transactions->run([&] { r.emplace(f()); }); });
       return std::move(*r);
     }
   }

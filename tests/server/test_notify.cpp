@@ -282,3 +282,32 @@ TEST_CASE("a refusing, dropping or silent SMTP server: nothing lost, nothing sen
     }
   }
 }
+
+TEST_CASE("the Board's figures follow every committed push (rows held in memory after the first read)", "[notify][board]") {
+  World w("shropshire-sscp", "2026-12-01T10:00:00Z");
+  w.push(at("2026-12-01T10:05:00Z"));
+  BoardConfig config;
+  config.stats.suppress_below = 1;
+  w.store->set_board_config(config);
+  auto total = [&] { return w.store->board_dashboard(nullptr, {}, w.now)["total"]["value"].get<int>(); };
+  auto missed = [&] {
+    int n = 0;
+    const Json d = w.store->board_dashboard(nullptr, {}, w.now);
+    for (const auto& s : d["missed_by_stage"]) n += s["count"]["value"].get<int>();
+    return n;
+  };
+  CHECK(total() == 1);   // the first read fills the memory
+  CHECK(missed() == 0);
+  w.escalate_to(2, "2026-12-09T10:00:00Z");   // stage 1's two working days long gone
+  w.push(at("2026-12-09T10:05:00Z"));
+  CHECK(missed() == 1);
+  w.dev.clock.set(at("2026-12-09T11:00:00Z"));
+  Json body = parley::test::open_body("shropshire-sscp");
+  body["challenger"] = {{"name", "Dee Director"}, {"job_title", "Director"}, {"agency", kAsc}, {"role", "director"}};
+  w.challenge = w.dev.engine.open(body, person(kAsc, "Dee Director", "director"));
+  w.push(at("2026-12-09T11:05:00Z"));
+  CHECK(total() == 2);
+  // A second server process (the administrator's board-report) reads the same figures.
+  ServerStore other(w.db.path);
+  CHECK(other.board_dashboard(nullptr, {}, w.now)["total"]["value"] == 2);
+}
