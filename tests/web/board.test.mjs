@@ -190,7 +190,9 @@ for (const [size, view] of Object.entries(SIZES)) {
         // Offline: a filter change cannot be fetched, the last figures stay, marked; Retry.
         await context.setOffline(true);
         await tap(page, 'Period', { role: 'combobox' });
-        await tap(page, 'This year', { role: 'option' });
+        // "Last year", not "This year": in December "Last 12 months" is this year's months,
+        // the same query, and nothing would be fetched.
+        await tap(page, 'Last year', { role: 'option' });
         await find(page, /^Figures as of .*; offline — not refreshed\.$/, { timeout: 40000 });
         await find(page, 'Challenges opened: 17');
         // The kept figures say what they cover: not the period the filter now shows.
