@@ -501,14 +501,20 @@ Json ServerStore::aggregates(const Caller& caller) {
   if (!caller.is_board())
     throw ApiError(403, "forbidden", "aggregates are for the Board business unit (role board)");
   std::lock_guard lock(mutex_);
+  // The same disclosure control as the dashboard (docs/board.md): a small count is hidden,
+  // or this older endpoint would show what the dashboard withholds.
+  const int below = board_config_of(*impl_).stats.suppress_below;
   Stmt s(impl_->db,
          "SELECT procedure, stage, category, strftime('%Y-%m', opened_at / 1000, 'unixepoch') AS month, count(*) "
          "FROM challenges GROUP BY 1, 2, 3, 4 ORDER BY 4, 1, 2, 3");
   s.bind();
   Json rows = Json::array();
-  while (s.step())
-    rows.push_back({{"procedure", s.text(0)}, {"stage", s.i64(1)}, {"category", s.text(2)}, {"month", s.text(3)},
-                    {"count", s.i64(4)}});
+  while (s.step()) {
+    Json row{{"procedure", s.text(0)}, {"stage", s.i64(1)}, {"category", s.text(2)}, {"month", s.text(3)},
+             {"count", s.i64(4)}};
+    if (s.i64(4) < below) row["count"] = nullptr, row["suppressed"] = true;
+    rows.push_back(std::move(row));
+  }
   return Json{{"aggregates", rows}};
 }
 
