@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include "core/clock.h"
@@ -73,21 +74,37 @@ std::size_t Notifier::round() {
 // Sends every due row, `senders` at a time, each sender with its own mailer (connection).
 std::size_t Notifier::send_due(const SmtpSettings& smtp) {
   std::size_t before = sent_;
+  std::set<std::int64_t> tried;   // each row once a round, even if its outcome could not be stored
   for (;;) {
-    auto rows = store_.due_outbox(now(), 200);
+    auto due = store_.due_outbox(now(), 200);
+    std::vector<OutboxRow> rows;
+    for (auto& r : due)
+      if (tried.insert(r.id).second) rows.push_back(std::move(r));
     if (rows.empty()) break;
     std::atomic<std::size_t> next{0};
     auto work = [&] {
       auto mailer = options_.make_mailer(smtp);
-      for (std::size_t i = next++; i < rows.size(); i = next++) send_one(*mailer, rows[i]);
+      for (std::size_t i = next++; i < rows.size(); i = next++) send_guarded(*mailer, rows[i]);
     };
     std::vector<std::thread> pool;
     for (int k = 1; k < options_.senders && k < static_cast<int>(rows.size()); ++k) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
-    if (rows.size() < 200) break;
+    if (due.size() < 200) break;
   }
   return sent_ - before;
+}
+
+// On a sender thread an escaping exception would end the server: a row whose outcome
+// cannot be stored (the database failing) is logged and tried again next round.
+void Notifier::send_guarded(Mailer& mailer, const OutboxRow& row) {
+  try {
+    send_one(mailer, row);
+  } catch (const std::exception& e) {
+    options_.log(Json{{"time", format_utc(now())}, {"outbox", row.id}, {"notifier", "outcome not stored"},
+                      {"error", e.what()}}
+                     .dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
 }
 
 void Notifier::send_one(Mailer& mailer, const OutboxRow& row) {

@@ -49,6 +49,7 @@ class Notifier {
   std::int64_t now() const;
   std::size_t send_due(const SmtpSettings& smtp);
   void send_one(Mailer& mailer, const OutboxRow& row);
+  void send_guarded(Mailer& mailer, const OutboxRow& row);
   void run();
   ServerStore& store_;
   NotifierOptions options_;

@@ -122,8 +122,11 @@ std::size_t refresh(ServerStore::Impl& im, const std::string& challenge, const C
 }
 
 // The office's own notification_sent event: after every head of the challenge, signed by
-// the office device, checked by the same rules as any pushed event.
+// the office device, and held to the same rules as any pushed event (a body too long, a
+// recipient the procedure does not know: RuleError).
 Event office_event(ServerStore::Impl& im, const ChallengeState& s, const OutboxRow& row, std::int64_t now) {
+  const Procedure* p = im.procedures.find(s.procedure);
+  if (!p) throw RuleError(RuleError::Category::State, "challenge", "the challenge's procedure is not on this server");
   Event e;
   e.id = random_hex(16);
   e.challenge = row.challenge;
@@ -142,14 +145,18 @@ Event office_event(ServerStore::Impl& im, const ChallengeState& s, const OutboxR
       if (pe->hlc >= last) last = Hlc{pe->hlc.ms, pe->hlc.counter + 1};
     }
   e.hlc = last;
-  const Procedure* p = im.procedures.find(s.procedure);
-  e.author = Author{"Parley office", "sends the procedure's emails", p ? p->board.name : im.meta("board"), "board"}.to_json();
+  e.author = Author{"Parley office", "sends the procedure's emails", p->board.name, "board"}.to_json();
   e.body = Json{{"to", row.record_to}, {"reason", row.reason}};
-  const std::size_t limit = kMaxTextLength;
-  if (row.reason.size() > limit) e.body["reason"] = row.reason.substr(0, limit);
+  check_event(s, *p, e.kind, e.body, e.author, e.at);
   e.hash = content_hash(e);
-  if (p) check_event(s, *p, e.kind, e.body, e.author, e.at);
   return e;
+}
+
+// Records a sent row on its challenge.
+void record_sent(ServerStore::Impl& im, const OutboxRow& row, std::int64_t now) {
+  Event e = office_event(im, stored_state(im, row.challenge), row, now);
+  im.append_event(e, to_json(e).dump(), now, 0);
+  Stmt(im.db, "UPDATE outbox SET event_id = ?2 WHERE id = ?1").bind(row.id, e.id).run();
 }
 
 }  // namespace
@@ -281,6 +288,9 @@ std::vector<OutboxRow> ServerStore::due_outbox(std::int64_t now, std::size_t lim
   return out;
 }
 
+// The row is marked sent first, and the record on the challenge is a savepoint of its own:
+// whatever stops the record (a rule, a bad body) can never leave the row pending, which
+// would send the email again on every round.
 void ServerStore::mark_sent(std::int64_t id, const std::string& detail, std::int64_t now) {
   std::lock_guard lock(mutex_);
   auto& im = *impl_;
@@ -290,20 +300,16 @@ void ServerStore::mark_sent(std::int64_t id, const std::string& detail, std::int
     if (!get.step()) return;   // already recorded (a second sender, or a retry after a crash)
     OutboxRow row = read_row(get);
     get.reset();
-    std::string event_id, note = detail;
+    Stmt(im.db, "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = ?3 WHERE id = ?1")
+        .bind(id, now, detail)
+        .run();
     try {
-      ChallengeState s = stored_state(im, row.challenge);
-      Event e = office_event(im, s, row, now);
-      im.insert_event->bind(e.id, e.challenge, e.device, e.seq, to_string(e.kind), e.hash, to_json(e).dump(), now, 0).run();
-      im.feed_to_parties->bind(sqlite3_last_insert_rowid(im.db), e.challenge).run();
-      event_id = e.id;
-    } catch (const RuleError& r) {   // sent all the same; say why it is not on the challenge
-      note = detail + "; not recorded on the challenge: " + r.what();
+      im.transaction([&] { record_sent(im, row, now); });
+    } catch (const std::exception& e) {   // sent all the same; say why it is not on the challenge
+      Stmt(im.db, "UPDATE outbox SET last_error = ?2 WHERE id = ?1")
+          .bind(id, detail + "; not recorded on the challenge: " + e.what())
+          .run();
     }
-    Stmt up(im.db,
-            "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = ?3, event_id = ?4 "
-            "WHERE id = ?1");
-    up.bind(id, now, note, event_id).run();
   });
 }
 

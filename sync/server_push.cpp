@@ -421,9 +421,7 @@ std::size_t ServerStore::store_bundle(const Caller& caller, IncomingBundle& b, P
       create_challenge(b, e);
       known = true;
     }
-    im.insert_event->bind(e.id, e.challenge, e.device, e.seq, to_string(e.kind), e.hash, inc.text, now, caller.user_id)
-        .run();
-    im.feed_to_parties->bind(sqlite3_last_insert_rowid(im.db), e.challenge).run();
+    im.append_event(e, inc.text, now, caller.user_id);
     ++added;
     if (e.kind == EventKind::PartyAdded) {
       std::string agency = text_at(e.body, "party", "agency");

@@ -179,6 +179,11 @@ void ServerStore::Impl::set_meta(const std::string& key, const std::string& valu
   s.bind(key, value).run();
 }
 
+void ServerStore::Impl::append_event(const Event& e, const std::string& text, std::int64_t now, std::int64_t user_id) {
+  insert_event->bind(e.id, e.challenge, e.device, e.seq, to_string(e.kind), e.hash, text, now, user_id).run();
+  feed_to_parties->bind(sqlite3_last_insert_rowid(db), e.challenge).run();
+}
+
 bool ServerStore::Impl::party(const std::string& challenge, const std::string& audience) {
   is_party->bind(challenge, audience);
   bool yes = is_party->step();

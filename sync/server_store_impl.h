@@ -86,6 +86,10 @@ struct ServerStore::Impl {
     }
   }
 
+  // Stores an event (as `text`, the JSON it arrived as) and appends it to the feed of every
+  // party of its challenge. `user_id` 0: the office's own.
+  void append_event(const Event& e, const std::string& text, std::int64_t now, std::int64_t user_id);
+
   // Makes `audience` a party to `challenge`; when it is new, every event of the challenge
   // stored so far is appended to its feed (it joins late but sees the whole history).
   void add_party(const std::string& challenge, const std::string& audience);

@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "core/history.h"
+#include "core/sqlite.h"
 #include "sync/bundle.h"
 #include "sync/notifier.h"
 #include "sync/server_store.h"
@@ -310,4 +313,98 @@ TEST_CASE("the Board's figures follow every committed push (rows held in memory 
   // A second server process (the administrator's board-report) reads the same figures.
   ServerStore other(w.db.path);
   CHECK(other.board_dashboard(nullptr, {}, w.now)["total"]["value"] == 2);
+}
+
+TEST_CASE("a sent email whose record cannot be made stays sent, and is never sent again", "[notify]") {
+  struct Row {
+    const char* name;
+    const char* change;   // SQL for what the record would say
+  };
+  const Row rows[] = {{"the rules refuse it (not a contact or a party)", "record_to = 'nobody at all'"},
+                      {"it cannot be encoded (not UTF-8)", "reason = CAST(X'4E6FC328' AS TEXT)"}};
+  for (const auto& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      World w("shropshire-sscp", "2026-12-01T10:00:00Z");
+      w.escalate_to(4, "2026-12-07T11:00:00Z");
+      w.push(at("2026-12-08T09:00:00Z"));
+      {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(w.db.path.c_str(), &db) == SQLITE_OK);
+        parley::sql::Statement(db, (std::string("UPDATE outbox SET ") + row.change +
+                                    " WHERE rule = 'notify-business-unit-stage-4'")
+                                       .c_str())
+            .bind()
+            .run();
+        sqlite3_close(db);
+      }
+      Sink sink(SinkOptions{});
+      w.mail_to(sink.url());
+      std::int64_t clock = at("2026-12-08T09:10:00Z");
+      auto n = w.notifier(clock);
+      n.round();
+      clock += 2 * 3600'000;
+      n.round();
+      auto sent = w.rows("notify-business-unit-stage-4");
+      REQUIRE(sent.size() == 1);
+      CHECK(sent[0].state == "sent");
+      CHECK(sent[0].event_id.empty());
+      CHECK(contains(sent[0].last_error, "not recorded on the challenge"));
+      std::size_t to_unit = 0;
+      for (const auto& m : sink.mailbox_when(1, 5))
+        if (m["rcpt_tos"].dump().find("sscpbusinessunit") != std::string::npos) ++to_unit;
+      CHECK(to_unit == 1);
+    }
+  }
+}
+
+TEST_CASE("the office's own device cannot be signed in as", "[notify][security]") {
+  World w("shropshire-sscp", "2026-12-01T10:00:00Z");
+  std::string office;
+  for (const auto& d : w.store->devices())
+    if (d.device.rfind("office-", 0) == 0) {
+      office = d.device;
+      CHECK(d.revoked);
+    }
+  REQUIRE_FALSE(office.empty());
+  CHECK_THROWS_AS(w.store->login({{"username", "sam"}, {"password", "pw-sam-passphrase"}, {"device", office}}, w.now),
+                  ApiError);
+}
+
+TEST_CASE("an address that is not an email address is refused; an unknown user is named", "[notify]") {
+  World w("shropshire-sscp", "2026-12-01T10:00:00Z");
+  for (const char* bad : {"sam", "sam@", "sam @asc.example", "<sam@asc.example>", "sam@asc.example\r\nBcc: x@y.z"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(w.store->set_email("sam", bad), ApiError);
+  }
+  CHECK(w.store->email("sam") == "sam@asc.example");
+  CHECK_THROWS_WITH(w.store->set_email("nobody", "n@asc.example"), Catch::Contains("no user 'nobody'"));
+}
+
+TEST_CASE("messages already due when email is first set up are recorded as skipped, never sent late", "[notify]") {
+  // The upgrade plans with the system clock (the store's constructor has no other), so
+  // these times are in the past.
+  World w("shropshire-sscp", "2025-11-03T10:00:00Z");
+  w.escalate_to(4, "2025-11-17T11:00:00Z");
+  w.push(at("2025-11-18T09:00:00Z"));
+  BoardConfig every_count;
+  every_count.stats.suppress_below = 1;
+  w.store->set_board_config(every_count);
+  {   // the database as an earlier version left it: no outbox rows, no Board rows planned yet
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(w.db.path.c_str(), &db) == SQLITE_OK);
+    for (const char* sql : {"DELETE FROM outbox", "DELETE FROM board_rows", "DELETE FROM meta WHERE key = 'board_rows'"})
+      parley::sql::Statement(db, sql).bind().run();
+    sqlite3_close(db);
+  }
+  w.store = std::make_unique<ServerStore>(w.db.path);   // the upgrade's first start
+  auto rows = w.rows("notify-business-unit-stage-4");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "skipped");
+  CHECK(w.store->board_dashboard(nullptr, {}, w.now)["total"]["value"] == 1);
+  Sink sink(SinkOptions{});
+  w.mail_to(sink.url());
+  std::int64_t clock = at("2025-11-18T09:10:00Z");
+  auto n = w.notifier(clock);
+  n.round();
+  for (const auto& m : sink.mailbox_when(1, 2)) CHECK(m["rcpt_tos"].dump().find("sscpbusinessunit") == std::string::npos);
 }
