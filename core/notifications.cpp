@@ -7,6 +7,7 @@
 
 #include "core/event_rules.h"
 #include "core/history.h"
+#include "core/procedure_rules.h"
 
 namespace parley {
 namespace {
@@ -154,6 +155,11 @@ std::string actions_taken(const ChallengeView& v) {
   return out;
 }
 
+std::string agency_words(const Json& opened, const char* side, const MessageSettings& s) {
+  std::string typed = text_at(opened, side, "agency");
+  return s.directory.empty() ? typed : directory_agency(s.directory, typed);
+}
+
 std::string message_body(const ChallengeView& v, const MessageRule& r, const Trigger& t, const MessageSettings& s) {
   const Procedure& p = *v.procedure;
   const Json& o = v.state.opened_body;
@@ -161,7 +167,8 @@ std::string message_body(const ChallengeView& v, const MessageRule& r, const Tri
   b += "Challenge " + v.state.id + " " + t.what + ".\n\n";
   b += "Procedure: " + p.board.name + "\n";
   b += "Stage now: " + stage_words(p, v.stage) + " of " + std::to_string(p.last_stage()) + "\n";
-  b += "Agencies: " + text_at(o, "challenger", "agency") + " (raised the challenge) → " + text_at(o, "challenged", "agency") + "\n";
+  const std::string challenger = agency_words(o, "challenger", s), challenged = agency_words(o, "challenged", s);
+  b += "Agencies: " + challenger + " (raised the challenge) → " + challenged + "\n";
   b += "Category: " + o.value("category", std::string("not given")) + "\n";
   b += "Raised: " + day_words(v.state.opened_at) + "\n\n";
   b += "What is asked of you: " + r.asks + "\n";
@@ -169,7 +176,7 @@ std::string message_body(const ChallengeView& v, const MessageRule& r, const Tri
   if (!r.source.empty()) b += "The procedure says: \"" + r.source + "\"\n";
   if (r.actions_taken)
     b += "\nThe disagreement: " + o.value("category", std::string("not given")) + ", between " +
-         text_at(o, "challenger", "agency") + " and " + text_at(o, "challenged", "agency") + ".\n" + actions_taken(v);
+         challenger + " and " + challenged + ".\n" + actions_taken(v);
   if (s.full_detail)
     b += "\nSubject: " + text_at(o, "subject", "name") + "\nSummary: " + o.value("summary", std::string()) + "\n";
   else
@@ -180,6 +187,11 @@ std::string message_body(const ChallengeView& v, const MessageRule& r, const Tri
 }
 
 }  // namespace
+
+std::string directory_agency(const std::map<std::string, std::string>& directory, const std::string& typed) {
+  auto it = directory.find(agency_id(typed));
+  return it == directory.end() ? "an agency not in the Board's directory" : it->second;
+}
 
 std::string Recipient::record_to(const ChallengeView& view) const {
   const Json& o = view.state.opened_body;

@@ -13,6 +13,7 @@
 // Pure: no clock, no I/O (the office server in sync/server_notify.cpp is the caller).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +29,15 @@ struct MessageSettings {
   int reminder_hour = 8;           //   at this hour, UK time
   int reminder_hours_before = 12;  // and this long before an hours-based one (Milton Keynes' 48 hours)
   std::string link_base;           // "https://parley.example.org" (the client's address); "" = none
+  // The Board's agency directory (agency_id -> name). A device may type anything as the
+  // other agency, so an agency not in it is emailed as "an agency not in the Board's
+  // directory", never as typed. Empty: no directory, agencies as typed.
+  std::map<std::string, std::string> directory;
 };
+
+// An agency as the Board's directory names it, or "an agency not in the Board's directory"
+// (the office server's emails and Board rows).
+std::string directory_agency(const std::map<std::string, std::string>& directory, const std::string& typed);
 
 // Who a message is for, before it has an address.
 struct Recipient {

@@ -14,6 +14,7 @@
 
 #include "core/engine.h"
 #include "core/event_rules.h"
+#include "core/procedure_rules.h"
 #include "core/sha256.h"
 #include "sync/server_store_impl.h"
 
@@ -104,6 +105,16 @@ void upsert_board_row(ServerStore::Impl& im, const std::string& challenge, const
       .run();
 }
 
+// The Board's agency directory (admin add-agency), by agency_id. Emails and the Board's
+// rows name agencies from it only: the other agency is whatever a device typed.
+std::map<std::string, std::string> directory_of(ServerStore::Impl& im) {
+  std::map<std::string, std::string> out;
+  Stmt s(im.db, "SELECT name FROM agencies");
+  s.bind();
+  while (s.step()) out.emplace(agency_id(s.text(0)), s.text(0));
+  return out;
+}
+
 // Updates a challenge's Board row, plans its messages (as `state`: pending, or skipped for
 // the upgrade backfill) and sets when to look again. Returns the outbox rows added.
 std::size_t refresh(ServerStore::Impl& im, const std::string& challenge, const ChallengeState& s, std::int64_t now,
@@ -111,11 +122,14 @@ std::size_t refresh(ServerStore::Impl& im, const std::string& challenge, const C
   const Procedure* p = im.procedures.find(s.procedure);
   if (!s.opened || !p) return 0;
   ChallengeView v = derive(s, *p, now);
+  BoardConfig config = board_config_of(im);
+  config.messages.directory = directory_of(im);
   BoardRow row = board_row(v);
+  for (std::string* a : {&row.challenger_agency, &row.challenged_agency})
+    *a = directory_agency(config.messages.directory, *a);
   upsert_board_row(im, challenge, row);
   im.board_changed(challenge, std::move(row));
   std::optional<std::int64_t> wake;
-  BoardConfig config = board_config_of(im);
   std::size_t added = insert_planned(im, v, messages_due(v, now, config.messages, &wake), state, now);
   Stmt(im.db, "UPDATE challenges SET wake_at = ?2 WHERE id = ?1").bind(challenge, wake).run();
   return added;

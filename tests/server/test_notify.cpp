@@ -48,7 +48,8 @@ struct World {
   Caller dee;   // ASC director, who raises and escalates
   std::string challenge;
 
-  explicit World(const std::string& procedure, const std::string& raised)
+  // `against`: the other agency as the raising device typed it.
+  explicit World(const std::string& procedure, const std::string& raised, const std::string& against = kHealth)
       : now(at(raised)), dev("notify-dev", 7, at(raised)) {
     for (const auto& a : {kAsc, kHealth}) store->add_agency(a);
     store->add_user("dee", "pw-dee-passphrase", "Dee Director", "Director", kAsc, "director");
@@ -59,6 +60,7 @@ struct World {
     store->set_email("jo", "jo@health.example");
     Json body = parley::test::open_body(procedure);
     body["challenger"] = {{"name", "Dee Director"}, {"job_title", "Director"}, {"agency", kAsc}, {"role", "director"}};
+    body["challenged"]["agency"] = against;
     challenge = dev.engine.open(body, person(kAsc, "Dee Director", "director"));
     Json r = store->login({{"username", "dee"}, {"password", "pw-dee-passphrase"}, {"device", device()}}, now);
     dee = store->authenticate(r["token"].get<std::string>(), now);
@@ -407,4 +409,23 @@ TEST_CASE("messages already due when email is first set up are recorded as skipp
   auto n = w.notifier(clock);
   n.round();
   for (const auto& m : sink.mailbox_when(1, 2)) CHECK(m["rcpt_tos"].dump().find("sscpbusinessunit") == std::string::npos);
+}
+
+TEST_CASE("an agency typed on a device, not in the Board's directory, is never emailed or charted as typed",
+          "[notify][security]") {
+  const std::string typed = "Zebedee Quartermaine's family, 4 Acacia Road";   // what a careless or hostile device could type
+  World w("shropshire-sscp", "2026-12-01T10:00:00Z", typed);
+  w.escalate_to(4, "2026-12-07T11:00:00Z");
+  w.push(at("2026-12-08T09:00:00Z"));
+  auto rows = w.rows("notify-business-unit-stage-4");
+  REQUIRE(rows.size() == 1);
+  CHECK_FALSE(contains(rows[0].body, "Zebedee"));
+  CHECK(contains(rows[0].body, kAsc + " (raised the challenge) → an agency not in the Board's directory"));
+  BoardConfig every_count;
+  every_count.stats.suppress_below = 1;
+  w.store->set_board_config(every_count);
+  const Json d = w.store->board_dashboard(nullptr, {}, w.now);
+  CHECK(d.dump().find("Zebedee") == std::string::npos);
+  CHECK(d["by_agency_pair"][0]["challenged"] == "an agency not in the Board's directory");
+  CHECK(w.store->board_csv(nullptr, {}, "challenges").find("Zebedee") == std::string::npos);
 }
