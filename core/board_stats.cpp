@@ -17,15 +17,11 @@
 #include <tuple>
 
 #include "core/calendar.h"
+#include "core/json_read.h"
 #include "core/procedure_rules.h"
 
 namespace parley {
 namespace {
-
-std::string text_of(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string agency_of(const Json& opened_body, const char* side) {
   auto it = opened_body.find(side);

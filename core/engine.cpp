@@ -1,6 +1,7 @@
 // core/engine.cpp — derived view and validated commands (see engine.h).
 #include "core/engine.h"
 #include "core/history.h"
+#include "core/json_read.h"
 #include "core/procedure_rules.h"
 
 #include <algorithm>
@@ -9,11 +10,6 @@
 
 namespace parley {
 namespace {
-
-std::string text_of(const Json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 
 std::string day_month(const Date& d) { return std::to_string(d.day) + " " + month_short(d.month); }

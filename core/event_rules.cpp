@@ -7,6 +7,7 @@
 #include "core/calendar.h"
 #include "core/clock.h"
 #include "core/fold.h"
+#include "core/json_read.h"
 #include "core/procedure.h"
 #include "core/procedure_rules.h"
 
@@ -251,11 +252,6 @@ void check_field(const FieldRule& f, const Json& v, const std::string& where) {
 }
 
 // Safe readers for rules over state: never throw on a type the shape check let through.
-std::string text_of(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 const std::vector<std::string>& challenge_categories() {

@@ -5,6 +5,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "core/json_read.h"
 #include "core/sha256.h"
 
 namespace parley {
@@ -22,11 +23,6 @@ std::string conflict_id(std::vector<std::string> ids) {
   std::string joined;
   for (const auto& id : ids) joined += id;
   return "conflict-" + sha256_hex(joined).substr(0, 12);
-}
-
-std::string text_of(const Json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // The fold never throws on what it is given: a field of the wrong type reads as absent.

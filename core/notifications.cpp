@@ -7,19 +7,13 @@
 
 #include "core/event_rules.h"
 #include "core/history.h"
+#include "core/json_read.h"
 #include "core/procedure_rules.h"
 
 namespace parley {
 namespace {
 
 using When = MessageRule::When;
-
-std::string text_at(const Json& j, const char* a, const char* b) {
-  auto i = j.find(a);
-  if (i == j.end() || !i->is_object()) return {};
-  auto k = i->find(b);
-  return k != i->end() && k->is_string() ? k->get<std::string>() : std::string();
-}
 
 std::string stage_words(const Procedure& p, int number) {
   const Stage* s = p.stage(number);

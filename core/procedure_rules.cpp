@@ -6,16 +6,12 @@
 #include <cctype>
 
 #include "core/calendar.h"
+#include "core/json_read.h"
 
 namespace parley {
 namespace {
 
 using Category = RuleError::Category;
-
-std::string text_of(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

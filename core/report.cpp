@@ -12,17 +12,13 @@
 #include <map>
 #include <utility>
 
+#include "core/json_read.h"
 #include "core/procedure_rules.h"
 
 namespace parley {
 namespace {
 
 using Source = std::string (*)(const ChallengeView&);
-
-std::string text_of(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // "Name, Job title, Agency", leaving out what was not given.
 std::string person(const Json& p) {

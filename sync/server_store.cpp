@@ -28,6 +28,7 @@
 #include <unordered_map>
 
 #include "core/embedded.h"
+#include "core/json_read.h"
 #include "core/sqlite.h"
 #include "core/sha256.h"
 #include "sync/bundle.h"
@@ -105,13 +106,6 @@ std::string need_text(const Json& j, const char* key, const std::string& where, 
   if (s.size() > max)
     throw ApiError(400, "too_long", where + key + ": longer than " + std::to_string(max) + " bytes", where + key);
   return s;
-}
-
-std::string text_at(const Json& j, const char* a, const char* b) {
-  auto i = j.find(a);
-  if (i == j.end() || !i->is_object()) return {};
-  auto k = i->find(b);
-  return k != i->end() && k->is_string() ? k->get<std::string>() : std::string();
 }
 
 bool valid_utf8(std::string_view s) {

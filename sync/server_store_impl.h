@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/fold.h"
+#include "core/json_read.h"
 #include "core/procedure.h"
 #include "core/sqlite.h"
 #include "sync/server_store.h"
@@ -28,8 +29,6 @@ constexpr std::size_t kMaxNameBytes = 200;   // board, procedure, device name, u
 std::string random_hex(std::size_t bytes);
 // A JSON object member that must be text of at most `max` bytes; throws ApiError 400 naming it.
 std::string need_text(const Json& j, const char* key, const std::string& where, std::size_t max = kMaxNameBytes);
-// j[a][b] when both are there and it is text; "" otherwise.
-std::string text_at(const Json& j, const char* a, const char* b);
 
 // Sign-in failures per user and per client address, in memory: after a few, each further
 // attempt must wait a delay that doubles (sync/server_accounts.cpp).
