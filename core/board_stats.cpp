@@ -372,6 +372,21 @@ Json uk_day_or_null(std::int64_t ms, std::int64_t unset) {
 
 }  // namespace
 
+BoardFilter board_filter(std::string_view from, std::string_view to, std::string agency) {
+  auto day = [](std::string_view text, const char* field, int after) -> std::optional<std::int64_t> {
+    if (text.empty()) return std::nullopt;
+    auto d = parse_date(text);
+    if (!d) throw BoardFilterError(field, "give a date as YYYY-MM-DD (not '" + std::string(text.substr(0, 40)) + "')");
+    return uk_start_of_day_utc_ms(add_days(*d, after));
+  };
+  BoardFilter f;
+  if (auto ms = day(from, "from", 0)) f.from = *ms;
+  if (auto ms = day(to, "to", 1)) f.to = *ms;
+  if (f.to <= f.from) throw BoardFilterError("to", "the last day must not be before the first");
+  f.agency = std::move(agency);
+  return f;
+}
+
 Json board_dashboard(const std::vector<BoardRow>& rows, const BoardFilter& filter, const BoardSettings& settings) {
   const std::vector<const BoardRow*> kept_rows = keep(rows, filter);
   const AgencyNames names = agency_names(kept_rows);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,18 @@ struct BoardFilter {
   std::string agency;               // non-empty: only challenges where it is either side
                                     //   (compared by agency_id: case and spacing do not matter)
 };
+
+// A filter from the days a person gives: "YYYY-MM-DD" each, both days included, in UK time;
+// an empty day leaves that end open. Throws BoardFilterError ("to: give a date as
+// YYYY-MM-DD (not '2026-13-01')", field "to") for a day that is not a date, or a `to`
+// before `from`. The office's API and `admin board-report` both read their filter with it.
+class BoardFilterError : public std::invalid_argument {
+ public:
+  BoardFilterError(std::string field, const std::string& message)
+      : std::invalid_argument(field + ": " + message), field(std::move(field)) {}
+  std::string field;
+};
+BoardFilter board_filter(std::string_view from, std::string_view to, std::string agency);
 
 // The dashboard's figures for the rows the filter keeps. Shape (every count is a "cell":
 // {"value": N} or {"value": null, "suppressed": true}):

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <string>
 
-#include "core/calendar.h"
 #include "core/sqlite.h"
 #include "sync/static_files.h"
 
@@ -211,18 +210,11 @@ struct Routes {
   }
   // ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days included, UK time) &agency=NAME
   static BoardFilter board_filter(std::string_view target) {
-    BoardFilter f;
-    auto day = [&](const char* name, int after) -> std::optional<std::int64_t> {
-      std::string text = query_param(target, name);
-      if (text.empty()) return std::nullopt;
-      auto d = parse_date(text);
-      if (!d) throw ApiError(400, "bad_request", std::string(name) + ": give a date as YYYY-MM-DD", name);
-      return uk_start_of_day_utc_ms(add_days(*d, after));
-    };
-    if (auto from = day("from", 0)) f.from = *from;
-    if (auto to = day("to", 1)) f.to = *to;
-    f.agency = query_param(target, "agency");
-    return f;
+    try {
+      return parley::board_filter(query_param(target, "from"), query_param(target, "to"), query_param(target, "agency"));
+    } catch (const BoardFilterError& e) {
+      throw ApiError(400, "bad_request", e.what(), e.field);
+    }
   }
   void board_dashboard(Exchange& ex) {
     guard(ex, [&] {

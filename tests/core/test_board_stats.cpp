@@ -731,3 +731,30 @@ TEST_CASE("Python's csv module reads back exactly the fields written (RFC 4180)"
               {"days_to_resolution_p90", "", "", "", "", "no"}, {"resolved_count", "", "", "", "0", "no"}});
 }
 #endif
+
+TEST_CASE("a filter from the days a person gives: both days included, UK time, refusals name the field",
+          "[board][filter]") {
+  BoardFilter f = board_filter("2026-06-01", "2026-06-30", "Demo Police");
+  CHECK(f.from == at("2026-05-31T23:00:00Z"));   // midnight at the start of 1 June, BST
+  CHECK(f.to == at("2026-06-30T23:00:00Z"));     // midnight at the end of 30 June
+  CHECK(f.agency == "Demo Police");
+  BoardFilter open = board_filter("", "", "");
+  CHECK(open.from == 0);
+  CHECK(open.to == std::numeric_limits<std::int64_t>::max());
+  struct Row {
+    const char *from, *to, *field, *message;
+  };
+  const Row rows[] = {{"2026-13-01", "", "from", "from: give a date as YYYY-MM-DD (not '2026-13-01')"},
+                      {"", "30/06/2026", "to", "to: give a date as YYYY-MM-DD (not '30/06/2026')"},
+                      {"2026-07-01", "2026-06-30", "to", "to: the last day must not be before the first"}};
+  for (const auto& r : rows) {
+    INFO(r.from << " .. " << r.to);
+    try {
+      board_filter(r.from, r.to, "");
+      FAIL("accepted");
+    } catch (const BoardFilterError& e) {
+      CHECK(e.field == r.field);
+      CHECK(std::string(e.what()) == r.message);
+    }
+  }
+}

@@ -53,6 +53,12 @@ async function startSink(mode = 'accept', delay = 0) {
   };
 }
 
+function adminRefused(data, args, input) {
+  const r = spawnSync(SERVER_BIN, ['admin', '--data', data, ...args], { input, encoding: 'utf8' });
+  assert.equal(r.status, 2, `admin ${args.join(' ')} should be a usage error: ${r.stderr}`);
+  return r.stderr;
+}
+
 function admin(data, args, input) {
   const r = spawnSync(SERVER_BIN, ['admin', '--data', data, ...args], { input, encoding: 'utf8' });
   assert.equal(r.status, 0, `admin ${args.join(' ')}: ${r.stderr}`);
@@ -105,6 +111,9 @@ test('stage 4 reached offline: one message to the business unit, recorded, and o
   const sink = await startSink();
   const data = path.join(tmp, 'server-1');
   fs.mkdirSync(data, { mode: 0o700 });
+  // The SMTP password is never an argument; a timeout must be a number.
+  assert.match(adminRefused(data, ['smtp', '--url', sink.url, '--user', 'u', '--password', 'secret-in-argv']), /never from the/);
+  assert.match(adminRefused(data, ['smtp', '--url', sink.url, '--timeout', 'soon']), /--timeout: give a whole number/);
   admin(data, ['smtp', '--url', sink.url, '--from', 'parley@office.example']);   // before the server: admin creates the database
   const server = await startServer(data);
   try {
@@ -147,6 +156,12 @@ test('stage 4 reached offline: one message to the business unit, recorded, and o
     assert.equal(parsed[0][0], 'row');
     assert.equal(parsed.length, 2);
     assert.ok(Number(parsed[1][parsed[0].indexOf('timescales_missed')]) >= 1);
+    // A day that is not a date is refused, naming it; so is a period that ends before it starts.
+    for (const [query, field] of [['from=2026-13-01', 'from'], ['from=2026-07-01&to=2026-06-30', 'to']]) {
+      const bad = await fetch(`${server.url}/api/board/dashboard?${query}`, { headers: auth });
+      assert.equal(bad.status, 400, query);
+      assert.equal((await bad.json()).error.field, field, query);
+    }
     // A practitioner is refused.
     const other = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: 'police-practitioner', password: DEMO_PASSWORD, device: 'police-test-1' }) }).then((r) => r.json());

@@ -57,6 +57,17 @@ inline Args parse(int argc, char** argv, int from, const std::vector<std::string
   return a;
 }
 
+// A whole number from `lo` to `hi` given to --name (`fallback` when absent); a UsageError
+// saying so otherwise.
+inline int whole_number(const Args& a, const std::string& name, int fallback, int lo, int hi) {
+  if (!a.has(name)) return fallback;
+  std::string t = a.get(name);
+  if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < lo ||
+      std::stoi(t) > hi)
+    throw UsageError{"--" + name + ": give a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)};
+  return std::stoi(t);
+}
+
 inline void only(const Args& a, const std::vector<std::string>& allowed) {
   for (const auto& [k, v] : a.options)
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())

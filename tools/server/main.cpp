@@ -23,7 +23,6 @@
 #include <string>
 #include <vector>
 
-#include "core/calendar.h"
 #include "sync/server_store.h"
 #include "tools/common/prompt.h"
 #include "tools/server/args.h"
@@ -119,22 +118,12 @@ void set_smtp(ServerStore& store, const Args& a) {
   if (!plausible_address(c.from)) throw UsageError{"--from: '" + c.from + "' is not an email address"};
   c.user = a.get("user", "");
   c.ca_file = a.get("ca-file", "");
-  if (a.has("timeout")) c.timeout_seconds = std::stoi(a.get("timeout"));
+  c.timeout_seconds = whole_number(a, "timeout", c.timeout_seconds, 1, 600);
   if (!c.user.empty()) c.password = stdin_is_terminal() ? ask_unseen("SMTP password for " + c.user + ": ")
                                                         : read_line_from_stdin();
   store.set_smtp(c);
   std::printf("SMTP: %s from %s%s (kept in the database, readable by the server's user only)\n", c.url.c_str(),
               c.from.c_str(), c.user.empty() ? "" : (", as " + c.user).c_str());
-}
-
-int setting(const Args& a, const char* name, int current, int lo, int hi) {
-  if (!a.has(name)) return current;
-  std::string t = a.get(name);
-  if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < lo ||
-      std::stoi(t) > hi)
-    throw UsageError{std::string("--") + name + ": give a whole number from " + std::to_string(lo) + " to " +
-                     std::to_string(hi)};
-  return std::stoi(t);
 }
 
 void board_settings(ServerStore& store, const Args& a) {
@@ -144,12 +133,12 @@ void board_settings(ServerStore& store, const Args& a) {
     if (d != "none" && d != "full") throw UsageError{"--email-detail: give none (the default) or full"};
     c.messages.full_detail = d == "full";
   }
-  c.messages.reminder_working_days = setting(a, "reminder-days", c.messages.reminder_working_days, 0, 20);
-  c.messages.reminder_hour = setting(a, "reminder-hour", c.messages.reminder_hour, 0, 23);
+  c.messages.reminder_working_days = whole_number(a, "reminder-days", c.messages.reminder_working_days, 0, 20);
+  c.messages.reminder_hour = whole_number(a, "reminder-hour", c.messages.reminder_hour, 0, 23);
   if (a.has("link")) c.messages.link_base = a.get("link");
-  c.stats.suppress_below = setting(a, "suppress-below", c.stats.suppress_below, 1, 1000);
-  c.stats.pattern_count = setting(a, "pattern-count", c.stats.pattern_count, 2, 1000);
-  c.stats.pattern_window_days = setting(a, "pattern-window-days", c.stats.pattern_window_days, 1, 3660);
+  c.stats.suppress_below = whole_number(a, "suppress-below", c.stats.suppress_below, 1, 1000);
+  c.stats.pattern_count = whole_number(a, "pattern-count", c.stats.pattern_count, 2, 1000);
+  c.stats.pattern_window_days = whole_number(a, "pattern-window-days", c.stats.pattern_window_days, 1, 3660);
   store.set_board_config(c);
   std::printf("%s\n", c.to_json().dump(2).c_str());
 }
@@ -157,15 +146,12 @@ void board_settings(ServerStore& store, const Args& a) {
 std::string board_report(ServerStore& store, const Args& a) {
   if (a.get("format", "csv") != "csv") throw UsageError{"--format: only csv is written"};
   BoardFilter f;
-  auto day = [&](const char* name, int after) {
-    auto d = parse_date(a.need(name, "a date as YYYY-MM-DD"));
-    if (!d) throw UsageError{std::string("--") + name + ": give a date as YYYY-MM-DD"};
-    return uk_start_of_day_utc_ms(add_days(*d, after));
-  };
-  f.from = day("from", 0);
-  f.to = day("to", 1);
-  if (f.to <= f.from) throw UsageError{"--to must not be before --from"};
-  f.agency = a.get("agency", "");
+  try {
+    f = board_filter(a.need("from", "the first day, YYYY-MM-DD"), a.need("to", "the last day, YYYY-MM-DD"),
+                     a.get("agency", ""));
+  } catch (const BoardFilterError& e) {
+    throw UsageError{"--" + std::string(e.what())};
+  }
   std::string what = a.get("what", "figures");
   if (what != "figures" && what != "challenges") throw UsageError{"--what: give figures or challenges"};
   return store.board_csv(nullptr, f, what);

@@ -25,16 +25,6 @@ using namespace parley::server;
 namespace parley::server_tool {
 namespace {
 
-// A whole number from `lo` to `hi` given to --name; a UsageError otherwise.
-int whole_number(const Args& a, const std::string& name, int fallback, int lo, int hi) {
-  if (!a.has(name)) return fallback;
-  std::string t = a.get(name);
-  if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos || std::stoi(t) < lo ||
-      std::stoi(t) > hi)
-    throw UsageError{"--" + name + ": give a whole number from " + std::to_string(lo) + " to " + std::to_string(hi)};
-  return std::stoi(t);
-}
-
 // The HTTP layer's limits from the command line (defaults in sync/http_server.h).
 HttpLimits limits_from(const Args& a) {
   HttpLimits l;
