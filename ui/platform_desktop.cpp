@@ -1,7 +1,6 @@
 // ui/platform_desktop.cpp — the platform seam on an office PC (GLFW window). The SQLite
 // file is durable when a transaction commits, so persistence reports at once; printing
 // writes the HTML to a temporary file and opens it in the default browser.
-#include <cerrno>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
@@ -12,10 +11,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "sync/client_native.h"
+#include "tools/common/private_file.h"
 
 #include "ui/app.h"
 #include "ui/platform.h"
@@ -43,8 +41,8 @@ void open_print(const std::string& title, const std::string& html) {
 
 void set_clipboard(const std::string&) {}   // GLFW's clipboard is used through ImGui's backend
 
-// Written to a private temporary file, flushed and renamed into place, so a crash never
-// leaves half a report; 0600 because reports hold pseudonymised rows about real cases.
+// Written whole or not at all, 0600 (tools/common/private_file.h): reports hold
+// pseudonymised rows about real cases. Never over an earlier download: "name (2).csv".
 std::string save_file(const std::string& name, const std::string&, const std::string& bytes) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -55,24 +53,7 @@ std::string save_file(const std::string& name, const std::string&, const std::st
   fs::path target = dir / leaf;
   for (int n = 2; fs::exists(target, ec) && n < 1000; ++n)
     target = dir / (leaf.stem().string() + " (" + std::to_string(n) + ")" + leaf.extension().string());
-  fs::path tmp = dir / ("." + leaf.string() + ".part-" + std::to_string(getpid()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot write in " + dir.string() + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  bool ok = done == bytes.size() && ::fsync(fd) == 0;
-  int saved_errno = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), target.c_str()) != 0) {
-    if (ok) saved_errno = errno;
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + target.string() + ": " + std::strerror(saved_errno));
-  }
+  tools::write_private_file(target.string(), bytes);
   return "Saved " + target.string();
 }
 void text_input(bool, float, float, float) {}

@@ -6,18 +6,14 @@
 // rename) — and readable by its owner only (0600).
 #include "tools/cli/form_command.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
 #include "core/report.h"
 #include "tools/common/form_pdf.h"
+#include "tools/common/private_file.h"
 
 namespace parley::cli {
 namespace {
@@ -80,31 +76,6 @@ Json as_json(const ChallengeView& v, const Form& form) {
   return {{"form", form.id}, {"title", form.title}, {"challenge", v.state.id}, {"rows", rows}};
 }
 
-std::string system_error(const std::string& doing, const std::string& path) {
-  return "cannot " + doing + " " + path + ": " + std::strerror(errno) + " (check the folder exists and is writable)";
-}
-
-// Writes `bytes` to `path` whole or not at all, mode 0600 (the form names people).
-void write_private_file(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error(system_error("write", path));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  bool ok = done == bytes.size() && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string message = system_error("write", path);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(message);
-  }
-}
-
 }  // namespace
 
 int cmd_form(Context& c) {
@@ -136,7 +107,7 @@ int cmd_form(Context& c) {
     std::cout << bytes;
     return 0;
   }
-  write_private_file(c.args.get("out"), bytes);
+  tools::write_private_file(c.args.get("out"), bytes);
   std::fprintf(stderr, "Wrote %s (%s, challenge %s)\n", c.args.get("out").c_str(), form.title.c_str(), id.c_str());
   return 0;
 }
