@@ -158,6 +158,10 @@ for (const [size, view] of Object.entries(SIZES)) {
         await tap(page, 'Unlock', { role: 'button' });
         await screen(page, 'home');
       }
+      // Home as the Board sees it: the dashboard's button in the top bar, nothing clipped.
+      const home = await settled(page);
+      problems.push(...layoutProblems(home, `${size} home`, view));
+      await snap(page, `board-${size}-home`);
       await press(page, 'Board dashboard', { role: 'button' });
       await screen(page, 'board');
       const m = await figuresShown(page);
