@@ -27,18 +27,21 @@ const char* const kEventsSeen = "sync_events_seen";   // events held at the last
 const char* const kUser = "sync_user";
 const char* const kServerProcedures = "sync_procedures";           // the server's procedures + holidays
 const char* const kProceduresChecked = "sync_procedures_checked";  // when we last asked, UTC ms
+const char* const kWipeRequested = "sync_wipe_requested";   // when the server said erase, UTC ms
 
 struct ServerError {
   std::string code, message;
+  bool wipe = false;   // "wipe": true — the device must erase its records
 };
 
-// The {"error": {code, message}} body, or a message saying what the status means.
+// The {"error": {code, message, wipe?}} body, or a message saying what the status means.
 ServerError server_error(const HttpResponse& r) {
   try {
     Json j = Json::parse(r.body);
     if (j.is_object() && j.contains("error") && j["error"].is_object()) {
       const Json& e = j["error"];
-      return {e.value("code", ""), e.value("message", "")};
+      bool wipe = e.contains("wipe") && e["wipe"].is_boolean() && e["wipe"].get<bool>();
+      return {e.value("code", ""), e.value("message", ""), wipe};
     }
   } catch (const std::exception&) {
   }
@@ -89,6 +92,7 @@ const char* to_string(SyncState state) {
     case SyncState::BackingOff: return "backing off";
     case SyncState::NeedsSignIn: return "needs sign-in";
     case SyncState::Error: return "error";
+    case SyncState::Wipe: return "wipe requested";
   }
   return "unknown";
 }
@@ -99,6 +103,7 @@ SyncEngine::SyncEngine(Engine& engine) : engine_(engine), store_(engine.store())
   needs_sign_in_ = token_.empty();
   if (auto ok = as_int(meta(kLastOk))) last_ok_ = *ok;
   last_error_ = meta(kLastError);
+  wipe_requested_ = !meta(kWipeRequested).empty();
   state_ = needs_sign_in_ ? SyncState::NeedsSignIn : last_error_.empty() ? SyncState::Idle : SyncState::Error;
 }
 
@@ -253,7 +258,27 @@ void SyncEngine::fail(Failure kind, const std::string& message, std::int64_t now
       stopped_ = true;
       state_ = SyncState::Error;
       break;
+    case Failure::Wipe:
+      in_flight_.reset();
+      wipe_requested_ = true;
+      state_ = SyncState::Wipe;
+      try {   // the first time stands; if the store cannot take it, memory still knows
+        if (meta(kWipeRequested).empty()) set_meta(kWipeRequested, std::to_string(now_ms));
+      } catch (const std::exception&) {
+      }
+      break;
   }
+}
+
+// 410 with "wipe": true, from any phase or a sign-in: nothing of the answer is kept and
+// nothing more is sent. Any other 410 is an ordinary refusal (never retried).
+bool SyncEngine::stop_if_wipe(const HttpResponse& r, std::int64_t now_ms) {
+  if (r.status != 410) return false;
+  ServerError e = server_error(r);
+  if (!e.wipe) return false;
+  fail(Failure::Wipe,
+       e.message.empty() ? "the Board's administrator asked this device to erase its Parley records" : e.message, now_ms);
+  return true;
 }
 
 void SyncEngine::reset_for_new_epoch(const std::string& epoch) {
@@ -290,6 +315,7 @@ void SyncEngine::restart_after_epoch_change(const std::string& epoch, std::int64
 }
 
 std::optional<HttpRequest> SyncEngine::next(std::int64_t now_ms) {
+  if (wipe_requested_) return std::nullopt;   // for good: the app erases the store
   if (in_flight_) {
     if (now_ms - issued_at_ < kRequestTimeoutMs) return std::nullopt;
     // The driver never delivered an answer: treat it as lost.
@@ -440,6 +466,8 @@ std::optional<HttpRequest> SyncEngine::next_push() {
 }
 
 void SyncEngine::on_response(const HttpRequest& request, const HttpResponse& response, std::int64_t now_ms) {
+  // Heeded even late or duplicated: the server says it to every request of this device.
+  if (stop_if_wipe(response, now_ms)) return;
   if (!in_flight_ || request.id != in_flight_->id) {
     // Late or duplicated: only an acknowledgement is still worth having (it is durable).
     if (request.path == "/api/push" && response.status == 200)
@@ -622,6 +650,7 @@ HttpRequest SyncEngine::login_request(const std::string& username, const std::st
 
 Json SyncEngine::on_login_response(const HttpResponse& r, std::int64_t now_ms) {
   if (r.status == 0) throw std::runtime_error("cannot reach " + server() + ": check the address and the network");
+  if (stop_if_wipe(r, now_ms)) throw std::runtime_error(last_error_);
   if (r.status != 200) {
     ServerError e = server_error(r);
     if (r.status == 401) throw std::runtime_error(e.message.empty() ? "wrong username or password" : e.message);
@@ -658,7 +687,6 @@ Json SyncEngine::on_login_response(const HttpResponse& r, std::int64_t now_ms) {
   retry_at_ = 0;
   backoff_ms_ = 0;
   state_ = SyncState::Idle;
-  (void)now_ms;
   return user;
 }
 
@@ -671,7 +699,7 @@ void SyncEngine::sign_out() {
 
 SyncStatus SyncEngine::status() {
   SyncStatus s;
-  s.state = state_;
+  s.state = wipe_requested_ ? SyncState::Wipe : state_;   // whatever else happened since
   s.pending = store_.outbox_count();
   s.oldest_pending = store_.outbox_oldest();
   if (last_ok_) s.last_ok = last_ok_;

@@ -13,10 +13,16 @@
 // start on request_sync() (after a local save, when the network comes back) and every
 // 60 s; network failures, 5xx, 429 and 408 back off (1 s doubling to 5 min).
 //
+// Wipe: 410 with "wipe": true, to any request including a sign-in, means the office's
+// administrator asked this device to erase its records (revoke-device --wipe). The engine
+// keeps nothing of that answer, sends nothing more, remembers it in the store (so a
+// restart still knows) and reports it: wipe_requested() and SyncState::Wipe. It never
+// erases anything itself: the app does.
+//
 // State kept in the store's meta table ("sync_*" keys: server, token, device, epoch,
-// cursor, last_ok, last_error, events_seen), so it survives restarts; the engine itself
-// holds only the progress of the current round. One engine per store, one request in
-// flight at a time.
+// cursor, last_ok, last_error, events_seen, wipe_requested), so it survives restarts;
+// the engine itself holds only the progress of the current round. One engine per store,
+// one request in flight at a time.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -48,6 +54,7 @@ enum class SyncState {
   BackingOff,    // the server was busy or failed (429, 5xx, 408); retrying with backoff
   NeedsSignIn,   // no token, or the server refused it: sign in (login_request)
   Error,         // something needs a person: see last_error (events stay in the outbox)
+  Wipe,          // the office asked this device to erase its records: see wipe_requested()
 };
 const char* to_string(SyncState state);   // "idle", "syncing", "offline", "backing off", ...
 
@@ -98,6 +105,13 @@ class SyncEngine {
   void request_sync();
   SyncStatus status();
   const SyncCounts& counts() const { return counts_; }
+  // True once the server answered any request of this device, sign-in included, with 410
+  // and "wipe": true (docs/sync-protocol.md "Errors"); kept in the store's meta table
+  // (sync_wipe_requested: UTC ms when told), so it stays true after a restart until the
+  // store itself is erased. From then on next() sends nothing and status().state is
+  // SyncState::Wipe. The app must then erase the whole local store (records not yet at
+  // the office are lost with it: status().pending says how many); this engine never does.
+  bool wipe_requested() const { return wipe_requested_; }
   bool busy() const { return phase_ != Phase::Idle; }   // a round is under way
 
   // The server, without a trailing slash ("https://parley.example.org"). Changing it
@@ -126,11 +140,12 @@ class SyncEngine {
 
  private:
   enum class Phase { Idle, Probe, Push, Pull, Procedures };
-  enum class Failure { Network, Busy, SignIn, Stop };
+  enum class Failure { Network, Busy, SignIn, Stop, Wipe };
   void start_round(std::int64_t now_ms);
   void finish_round(std::int64_t now_ms);
   void fail(Failure kind, const std::string& message, std::int64_t now_ms);
   bool handle_common_failure(const HttpResponse& r, const std::string& what, std::int64_t now_ms);
+  bool stop_if_wipe(const HttpResponse& r, std::int64_t now_ms);   // true: it was the wipe answer
   void reset_for_new_epoch(const std::string& epoch);
   bool same_epoch(const Json& body, std::int64_t now_ms);   // false: changed, round restarted
   void restart_after_epoch_change(const std::string& epoch, std::int64_t now_ms);
@@ -154,6 +169,7 @@ class SyncEngine {
   bool requested_ = true;              // a round is due at the first next()
   bool needs_sign_in_ = false;         // no token, 401, device_seq_reused: until on_login_response
   bool stopped_ = false;               // not a Parley server, a guarded store: until request_sync
+  bool wipe_requested_ = false;        // the server said erase: for good (the store is to go)
   std::int64_t next_round_at_ = 0;
   std::int64_t retry_at_ = 0;
   std::int64_t backoff_ms_ = 0;

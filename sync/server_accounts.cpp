@@ -19,6 +19,14 @@
 // refused (device_taken), so a device id read from pulled events cannot be taken over. A
 // new sign-in on a device revokes the device's older tokens. A token unused for
 // token_idle_ms expires.
+//
+// Wipe: a device marked by revoke-device --wipe is answered 410 (WipeRequested) whenever
+// it shows itself — any token ever issued to it, revoked or not, or a sign-in naming it
+// with its user's right password — so that it erases its records at its next contact.
+// Only the refusal path looks for it: a token never issued is still 401, and a wrong
+// password still 401 bad_credentials, so nobody learns which devices were wiped without
+// holding that device's token or its user's password. The first answer records when the
+// device was told (`admin list-devices`).
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -240,16 +248,34 @@ void ServerStore::set_user_disabled(const std::string& username, bool disabled, 
   });
 }
 
-bool ServerStore::revoke_device(const std::string& device) {
+bool ServerStore::revoke_device(const std::string& device, std::int64_t now, bool and_wipe) {
   std::lock_guard lock(mutex_);
   return impl_->transaction([&] {
     Stmt d(impl_->db, "UPDATE devices SET revoked = 1 WHERE device = ?1");
     d.bind(device).run();
     bool known = sqlite3_changes(impl_->db) > 0;
-    Stmt t(impl_->db, "UPDATE tokens SET revoked = strftime('%s','now') * 1000 WHERE device = ?1 AND revoked IS NULL");
-    t.bind(device).run();
+    Stmt t(impl_->db, "UPDATE tokens SET revoked = ?2 WHERE device = ?1 AND revoked IS NULL");
+    t.bind(device, now).run();
+    if (and_wipe) {   // asked twice: the first request's time stands
+      Stmt w(impl_->db, "UPDATE devices SET wipe_requested = coalesce(wipe_requested, ?2) WHERE device = ?1");
+      w.bind(device, now).run();
+    }
     return known;
   });
+}
+
+void ServerStore::refuse_device_to_wipe(const std::string& device, std::int64_t user_id, std::int64_t now) {
+  Stmt d(impl_->db, "SELECT wipe_told FROM devices WHERE device = ?1 AND user_id = ?2 AND wipe_requested IS NOT NULL");
+  d.bind(device, user_id);
+  if (!d.step()) return;
+  bool first_time = d.is_null(0);
+  d.reset();
+  // Written once: a device that keeps knocking costs no writes after the first answer.
+  if (first_time)
+    impl_->transaction([&] {
+      Stmt(impl_->db, "UPDATE devices SET wipe_told = ?2 WHERE device = ?1 AND wipe_told IS NULL").bind(device, now).run();
+    });
+  throw WipeRequested(device, user_id, first_time);
 }
 
 void ServerStore::set_token_idle_days(int days) {
@@ -330,6 +356,13 @@ Json ServerStore::login(const Json& req, std::int64_t now, const std::string& ad
   }
   take_back_attempt(impl_->throttle, address_key);
   forget(impl_->throttle, user_key);
+  try {   // before "disabled": a disabled person's lost device must still hear it
+    std::lock_guard lock(mutex_);
+    refuse_device_to_wipe(r.device, a.user.id, now);
+  } catch (const WipeRequested&) {
+    log_sign_in_failure(r.username, address, "wipe_requested", now);
+    throw;
+  }
   if (a.user.disabled) {
     log_sign_in_failure(r.username, address, "account_disabled", now);
     throw ApiError(403, "account_disabled", "this account was disabled by the administrator; ask them if you still need it");
@@ -385,7 +418,18 @@ Caller ServerStore::authenticate(std::string_view token, std::int64_t now) {
   std::lock_guard lock(mutex_);
   auto& s = *impl_->token_lookup;
   s.bind(hash);
-  if (!s.step()) throw ApiError(401, "unauthorized", "this sign-in has ended or was revoked; sign in again");
+  if (!s.step()) {
+    // Refused: but a token once issued to a device marked for wipe is told so (410).
+    Stmt t(impl_->db, "SELECT device, user_id FROM tokens WHERE hash = ?1");
+    t.bind(hash);
+    if (t.step()) {
+      std::string device = t.text(0);
+      std::int64_t user = t.i64(1);
+      t.reset();
+      refuse_device_to_wipe(device, user, now);
+    }
+    throw ApiError(401, "unauthorized", "this sign-in has ended or was revoked; sign in again");
+  }
   Caller c{s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), hash};
   std::int64_t last_used = s.i64(7);
   s.reset();

@@ -123,6 +123,19 @@ struct Routes {
              const Caller* const* caller = nullptr) {
     try {
       f();
+    } catch (const WipeRequested& e) {
+      send_error(ex.res, e);
+      ex.user = e.user_id;   // the log line names the device told to erase
+      ex.device = e.device;
+      // A push at the first telling carried changes the erase will lose: noted once per
+      // device, so the administrator sees it (list-quarantine) and a revoked token cannot
+      // fill the table.
+      if (record_refusals && e.first_time) {
+        Caller told;
+        told.user_id = e.user_id;
+        told.device = e.device;
+        note_refusal(e, &told, bytes);
+      }
     } catch (const ApiError& e) {
       send_error(ex.res, e);
       if (record_refusals && e.status != 401) note_refusal(e, caller ? *caller : nullptr, bytes);

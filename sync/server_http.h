@@ -7,11 +7,12 @@
 // back); request bodies arrive whole from the layer (its refusals — 408 slow, 413 too
 // large, 400 cut short, 431 headers — get the same JSON shape here), are checked for
 // Content-Type (415), UTF-8 and JSON (400), and the caller is authenticated from
-// "Authorization: Bearer <token>" before the store is asked. A busy database is 503
-// "busy" with Retry-After: 1. Everything else is a static file from the web root
-// (sync/static_files.h). One structured JSON line per request on stderr: time, method,
-// path (never the query), status, ms, user id, device id — never names, tokens, bodies or
-// subject details.
+// "Authorization: Bearer <token>" before the store is asked (a token of a device marked
+// for wipe: 410 wipe_requested on every endpoint; /api/health never reads a token, so it
+// tells a stranger nothing). A busy database is 503 "busy" with Retry-After: 1.
+// Everything else is a static file from the web root (sync/static_files.h). One
+// structured JSON line per request on stderr: time, method, path (never the query),
+// status, ms, user id, device id — never names, tokens, bodies or subject details.
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -5,7 +5,9 @@
 //   users(id, username, name, job_title, agency, role, salt, password_hash, iterations,
 //         disabled)                   password_hash: Argon2id string, or PBKDF2 hex (salt,
 //                                     iterations) from before version 1, upgraded at sign-in
-//   devices(device, name, user_id, first_seen, last_seen, revoked)   bound to its first user
+//   devices(device, name, user_id, first_seen, last_seen, revoked, wipe_requested, wipe_told)
+//                                     bound to its first user; wipe_*: revoke-device --wipe
+//                                     and when the device was first told (UTC ms or NULL)
 //   tokens(hash, user_id, device, created, revoked, last_used)   only SHA-256 of each token
 //   challenges(id, board, procedure, category, opened_at, stage, board_stage)
 //   parties(challenge, audience)      agency names, and "#board" once the Board may see it
@@ -39,7 +41,14 @@ namespace parley::server {
 Json ApiError::to_json() const {
   Json e = {{"code", code}, {"message", what()}};
   if (!field.empty()) e["field"] = field;
+  if (wipe) e["wipe"] = true;
   return Json{{"error", e}};
+}
+
+WipeRequested::WipeRequested(std::string device, std::int64_t user_id, bool first_time)
+    : ApiError(410, "wipe_requested", "the Board's administrator asked this device to erase its Parley records"),
+      device(std::move(device)), user_id(user_id), first_time(first_time) {
+  wipe = true;
 }
 
 namespace {
@@ -220,6 +229,10 @@ const char* const kMigrations[] = {
     "INSERT INTO meta(key, value) VALUES('office_device', 'office-' || lower(hex(randomblob(8))));"
     "INSERT INTO devices(device, name, user_id, first_seen, last_seen, revoked)"
     "  SELECT value, 'Parley office (records the emails it sends)', 0, 0, 0, 1 FROM meta WHERE key = 'office_device';",
+    // 3: revoke-device --wipe: when the administrator asked the device to erase its records,
+    // and when the server first told it so (UTC ms; NULL: not asked / not told yet).
+    "ALTER TABLE devices ADD COLUMN wipe_requested INTEGER;"
+    "ALTER TABLE devices ADD COLUMN wipe_told INTEGER;",
 };
 
 // The database and its WAL hold every agency's records: readable by the server's own user
@@ -331,10 +344,12 @@ std::vector<DeviceRow> ServerStore::devices() {
   std::lock_guard lock(mutex_);
   std::vector<DeviceRow> out;
   Stmt s(impl_->db,
-         "SELECT d.device, d.name, coalesce(u.username, ''), d.first_seen, d.last_seen, d.revoked FROM devices d "
+         "SELECT d.device, d.name, coalesce(u.username, ''), d.first_seen, d.last_seen, d.revoked, "
+         "coalesce(d.wipe_requested, 0), coalesce(d.wipe_told, 0) FROM devices d "
          "LEFT JOIN users u ON u.id = d.user_id ORDER BY d.first_seen, d.device");
   s.bind();
-  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4), s.i64(5) != 0});
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4), s.i64(5) != 0, s.i64(6), s.i64(7)});
   return out;
 }
 

@@ -70,7 +70,20 @@ class ApiError : public std::runtime_error {
   int status;
   std::string code, field;
   int retry_after;        // seconds; when > 0 the HTTP layer sends a Retry-After header
-  Json to_json() const;   // {"error": {"code", "message", "field"?}}
+  bool wipe = false;      // the device must erase its records (WipeRequested)
+  Json to_json() const;   // {"error": {"code", "message", "field"?, "wipe"?}}
+};
+
+// The answer to a device the administrator asked to erase its records (`admin revoke-device
+// --wipe`), whenever it shows itself: a token ever issued to it, or a sign-in naming it
+// with the right password. 410 wipe_requested with "wipe": true. `first_time` is true only
+// for the answer that recorded the time the device was told.
+class WipeRequested : public ApiError {
+ public:
+  WipeRequested(std::string device, std::int64_t user_id, bool first_time);
+  std::string device;
+  std::int64_t user_id;
+  bool first_time;
 };
 
 // Who is calling: the signed-in user and the device its token was issued to.
@@ -92,6 +105,7 @@ struct DeviceRow {
   std::string device, name, username;
   std::int64_t first_seen = 0, last_seen = 0;
   bool revoked = false;
+  std::int64_t wipe_requested = 0, wipe_told = 0;   // UTC ms; 0: no wipe asked for / not told yet
 };
 
 // One email in the office's outbox (sync/server_notify.cpp). `key` is the idempotency key:
@@ -154,8 +168,10 @@ class ServerStore {
   // Where security events (failed sign-ins) are logged: one JSON line each. Default stderr.
   void set_log(std::function<void(const std::string&)> log);
   std::vector<DeviceRow> devices();
-  // Revokes every token of the device and refuses it future sign-ins. False if unknown.
-  bool revoke_device(const std::string& device);
+  // Revokes every token of the device and refuses it future sign-ins. With `and_wipe` the
+  // device is also told to erase its records at its next contact (410, see WipeRequested);
+  // an already revoked device can be marked so too. False if the device is unknown.
+  bool revoke_device(const std::string& device, std::int64_t now, bool and_wipe = false);
   // Replaces the epoch (after restoring a backup) and returns the new one.
   std::string new_epoch();
   std::string epoch();
@@ -203,9 +219,11 @@ class ServerStore {
   Json health();
   // `address` is the client's IP address as the HTTP layer saw it: sign-in attempts are
   // throttled per user and per address (429 too_many_attempts with retry_after), and each
-  // failure is logged with both.
+  // failure is logged with both. The right password naming a device marked for wipe gets
+  // WipeRequested (410), before any other refusal.
   Json login(const Json& request, std::int64_t now, const std::string& address = "");
-  // Resolves "Bearer <token>"'s token; throws ApiError 401 unauthorized.
+  // Resolves "Bearer <token>"'s token; throws ApiError 401 unauthorized, or WipeRequested
+  // (410) for any token ever issued to a device marked by revoke-device --wipe.
   Caller authenticate(std::string_view token, std::int64_t now);
   Json logout(const Caller& caller);
   Json push(const Caller& caller, const Json& request, std::size_t request_bytes, std::int64_t now);
@@ -242,6 +260,8 @@ class ServerStore {
                      const std::string& upgraded_hash, std::int64_t now);
   void log_sign_in_failure(const std::string& username, const std::string& address, const char* reason,
                            std::int64_t now);
+  // Throws WipeRequested when `device` is `user_id`'s and marked for wipe; the lock is held.
+  void refuse_device_to_wipe(const std::string& device, std::int64_t user_id, std::int64_t now);
   Json push_checked(const Caller& caller, PushRequest& request, std::int64_t now);
   std::size_t store_bundle(const Caller& caller, IncomingBundle& bundle, PushRequest& request,
                            std::set<std::string>& done_ids, Json& acked, std::int64_t now);

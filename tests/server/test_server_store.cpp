@@ -621,7 +621,7 @@ TEST_CASE("tokens, revocation, epochs and reopening", "[server][auth]") {
   Json r = f.store->login({{"username", "sam"}, {"password", "pw-sam-passphrase"}, {"device", "d1"}}, 1);
   std::string token = r["token"];
   CHECK(f.store->authenticate(token, 1).device == "d1");
-  CHECK(f.store->revoke_device("d1"));
+  CHECK(f.store->revoke_device("d1", 1));
   CHECK_THROWS_AS(f.store->authenticate(token, 1), ApiError);
   CHECK_THROWS_AS(f.store->login({{"username", "sam"}, {"password", "pw-sam-passphrase"}, {"device", "d1"}}, 1), ApiError);
 

@@ -1,7 +1,7 @@
 // tests/sync/test_client.cpp — the client sync engine against a scripted, in-memory
 // server and an adversarial network: dropped, duplicated and late responses, lost
-// acknowledgements, epoch changes, 413, 401, refusals, failing local commits (the fault
-// VFS), a store that looks emptied, and the backoff schedule on a pinned clock.
+// acknowledgements, epoch changes, 413, 401, 410 wipe, refusals, failing local commits
+// (the fault VFS), a store that looks emptied, and the backoff schedule on a pinned clock.
 //
 // The fake server follows docs/sync-protocol.md closely enough for the client (one feed
 // that everyone may read; no authorisation beyond the token): it is the client's side of
@@ -31,6 +31,12 @@ const std::int64_t kStart = at("2026-01-05T09:00");
 HttpResponse json_response(int status, const Json& body) { return HttpResponse{status, body.dump()}; }
 HttpResponse error_response(int status, const std::string& code, const std::string& message) {
   return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+// What parley-server answers a device marked by `admin revoke-device --wipe`.
+HttpResponse wipe_response() {
+  return json_response(410, {{"error", {{"code", "wipe_requested"},
+                                        {"message", "the Board's administrator asked this device to erase its Parley records"},
+                                        {"wipe", true}}}});
 }
 
 struct FakeServer {
@@ -474,6 +480,9 @@ TEST_CASE("the error table: what the engine does for each answer to a push", "[s
       {"408 timeout", error_response(408, "timeout", "too slow"), SyncState::BackingOff, false, "retrying in 1 s"},
       {"500 without a body", HttpResponse{500, "oops"}, SyncState::BackingOff, false, "busy or failing"},
       {"no response", HttpResponse{0, ""}, SyncState::Offline, false, "cannot reach"},
+      {"410 wipe", wipe_response(), SyncState::Wipe, false, "erase its Parley records"},
+      // Gone without "wipe": an ordinary refusal, never retried and never an erase.
+      {"410 without wipe", error_response(410, "gone", "no longer here"), SyncState::Error, true, "no longer here"},
   };
   for (const auto& row : rows) {
     INFO(row.name);
@@ -517,6 +526,16 @@ TEST_CASE("the error table: what the engine does for each answer to a push", "[s
       REQUIRE(then);
       CHECK(then->path.rfind("/api/pull", 0) == 0);
     }
+    CHECK(sa.wipe_requested() == (row.state == SyncState::Wipe));
+    // A wipe is for good: no request, however long or however asked, and a restart knows.
+    if (row.state == SyncState::Wipe) {
+      sa.request_sync();
+      CHECK_FALSE(sa.next(now + 100 * SyncEngine::kRoundEveryMs));
+      SyncEngine restarted(a.engine);
+      CHECK(restarted.wipe_requested());
+      CHECK(restarted.status().state == SyncState::Wipe);
+      CHECK_FALSE(restarted.next(now));
+    }
     // Sign-in resumes a device the server stopped.
     if (row.state == SyncState::NeedsSignIn) {
       CHECK_FALSE(sa.next(now + 10 * SyncEngine::kRoundEveryMs));
@@ -525,6 +544,94 @@ TEST_CASE("the error table: what the engine does for each answer to a push", "[s
       sync_until_quiet(sa, server, now);
       CHECK(a.store.outbox_count() == 0);
     }
+  }
+}
+
+TEST_CASE("a wipe answer in any phase stops the engine, keeps nothing of that exchange and is reported",
+          "[sync][errors][wipe]") {
+  struct Row {
+    const char* phase;                // the request answered with the 410
+    std::int64_t outbox_after;        // 3 events written; 0 once a push before it was acknowledged
+    bool pulled_before;               // a pull page before it was merged (and its cursor kept)
+  };
+  const std::vector<Row> rows = {
+      {"/api/health", 3, false},
+      {"/api/push", 3, false},
+      {"/api/pull", 0, false},
+      {"/api/procedures", 0, true},
+  };
+  for (const auto& row : rows) {
+    INFO(row.phase);
+    FakeServer server;
+    std::int64_t now = kStart;
+    Device other("wipe-other", 91, kStart), a("wipe-a", 90, kStart);
+    SyncEngine so(other.engine), sa(a.engine);
+    sign_in(so, server, now);
+    other.engine.open(open_body("bury-sab"), kA, kStart);   // something for a pull to bring
+    sync_until_quiet(so, server, now);
+    sign_in(sa, server, now);
+    std::string id = a.engine.open(open_body("shropshire-sscp"), kA, kStart);
+    add_comments(a, id, 2, "c");
+    const std::set<std::string> before = event_ids(a.store);
+    server.script = [&](const HttpRequest& r) -> std::optional<HttpResponse> {
+      if (r.path.rfind(row.phase, 0) == 0) return wipe_response();
+      return std::nullopt;
+    };
+    sync_until_quiet(sa, server, now);
+    CHECK(sa.wipe_requested());
+    SyncStatus s = sa.status();
+    CHECK(s.state == SyncState::Wipe);
+    CHECK_THAT(s.last_error, Catch::Contains("erase its Parley records"));
+    CHECK(a.store.meta("sync_wipe_requested").value_or("") != "");
+    // Nothing of the 410 exchange is kept; what came before it in the round is.
+    CHECK(a.store.outbox_count() == row.outbox_after);
+    CHECK((event_ids(a.store) == before) == !row.pulled_before);
+    CHECK((a.store.meta("sync_cursor").value_or("0") == "0") == !row.pulled_before);
+    CHECK(sa.server_procedures().empty());
+    // Nothing more is sent: not on request, not after a day, not after a restart.
+    int pushes = server.pushes, pulls = server.pulls, procedures = server.procedure_requests;
+    sa.request_sync();
+    CHECK_FALSE(sa.next(now + 24 * 3'600'000));
+    SyncEngine restarted(a.engine);
+    restarted.request_sync();
+    CHECK_FALSE(restarted.next(now));
+    CHECK(restarted.status().state == SyncState::Wipe);
+    CHECK(server.pushes == pushes);
+    CHECK(server.pulls == pulls);
+    CHECK(server.procedure_requests == procedures);
+  }
+}
+
+TEST_CASE("a wipe answer to a sign-in, or arriving late, is heeded too", "[sync][login][wipe]") {
+  FakeServer server;
+  std::int64_t now = kStart;
+  SECTION("sign-in: no token is kept, the refusal says why, and wipe_requested is set") {
+    Device a("wipe-login", 95, kStart);
+    SyncEngine sa(a.engine);
+    sa.set_server("http://office.example");
+    CHECK_THROWS_WITH(sa.on_login_response(wipe_response(), now), Catch::Contains("erase its Parley records"));
+    CHECK(sa.token().empty());
+    CHECK(sa.wipe_requested());
+    CHECK(sa.status().state == SyncState::Wipe);
+  }
+  SECTION("a late answer to an earlier request") {
+    Device other("wipe-late-other", 97, kStart), a("wipe-late", 96, kStart);
+    SyncEngine so(other.engine), sa(a.engine);
+    sign_in(so, server, now);
+    other.engine.open(open_body("bury-sab"), kA, kStart);   // a page the pull would bring
+    sync_until_quiet(so, server, now);
+    sign_in(sa, server, now);
+    auto probe = sa.next(now);
+    REQUIRE(probe);
+    sa.on_response(*probe, server.handle(*probe), now);
+    auto pull = sa.next(now);
+    REQUIRE(pull);
+    sa.on_response(*probe, wipe_response(), now);   // not the request in flight: still heeded
+    CHECK(sa.wipe_requested());
+    sa.on_response(*pull, server.handle(*pull), now);   // then the page: not merged
+    CHECK(a.store.meta("sync_cursor").value_or("0") == "0");
+    CHECK(a.store.event_count() == 0);
+    CHECK_FALSE(sa.next(now));
   }
 }
 

@@ -58,7 +58,8 @@ const char* kUsage =
     "  parley-server admin --data DIR disable-user USERNAME     (refuses sign-in; revokes all their devices)\n"
     "  parley-server admin --data DIR enable-user USERNAME\n"
     "  parley-server admin --data DIR list-users | list-devices | list-quarantine\n"
-    "  parley-server admin --data DIR revoke-device DEVICE\n"
+    "  parley-server admin --data DIR revoke-device DEVICE [--wipe]\n"
+    "      --wipe  also tell the device to erase its Parley records at its next contact (a lost device)\n"
     "  parley-server admin --data DIR new-epoch      (after restoring a backup)\n"
     "  parley-server admin --data DIR set-board NAME\n"
     "  parley-server admin --data DIR set-email USERNAME ADDRESS   (where their messages go; \"\" removes it)\n"
@@ -80,6 +81,12 @@ std::string when(std::int64_t ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
   return buf;
+}
+
+// list-devices' last column: whether the device was asked to erase its records, and told.
+std::string wipe_column(const DeviceRow& d) {
+  if (d.wipe_told) return "\ttold to wipe at " + when(d.wipe_told);
+  return d.wipe_requested ? "\tWIPE REQUESTED" : "";
 }
 
 std::int64_t now_ms() {
@@ -158,7 +165,7 @@ std::string board_report(ServerStore& store, const Args& a) {
 }
 
 int admin(int argc, char** argv) {
-  Args a = parse(argc, argv, 2, {});
+  Args a = parse(argc, argv, 2, {"wipe"});
   if (a.words.empty()) throw UsageError{"admin needs a command"};
   const std::string cmd = a.words[0];
   auto store = open_store(a, false);
@@ -204,8 +211,9 @@ int admin(int argc, char** argv) {
     only(a, {"data"});
     words(1, "list-devices");
     for (const auto& d : store->devices())
-      std::printf("%s\t%s\t%s\tfirst %s\tlast %s%s\n", d.device.c_str(), d.name.c_str(), d.username.c_str(),
-                  when(d.first_seen).c_str(), when(d.last_seen).c_str(), d.revoked ? "\tREVOKED" : "");
+      std::printf("%s\t%s\t%s\tfirst %s\tlast %s%s%s\n", d.device.c_str(), d.name.c_str(), d.username.c_str(),
+                  when(d.first_seen).c_str(), when(d.last_seen).c_str(), d.revoked ? "\tREVOKED" : "",
+                  wipe_column(d).c_str());
   } else if (cmd == "list-quarantine") {
     only(a, {"data"});
     words(1, "list-quarantine");
@@ -213,11 +221,15 @@ int admin(int argc, char** argv) {
       std::printf("%s\tuser %lld\tdevice %s\t%s\t%s\t%lld bytes\n", when(q.at).c_str(), static_cast<long long>(q.user_id),
                   q.device.c_str(), q.code.c_str(), q.field.c_str(), static_cast<long long>(q.bytes));
   } else if (cmd == "revoke-device") {
-    only(a, {"data"});
-    words(2, "revoke-device DEVICE");
-    if (!store->revoke_device(a.words[1]))
+    only(a, {"data", "wipe"});
+    words(2, "revoke-device DEVICE [--wipe]");
+    bool wipe = a.has("wipe");
+    if (!store->revoke_device(a.words[1], now_ms(), wipe))
       throw UsageError{"no device '" + a.words[1] + "' has signed in; see list-devices"};
-    std::printf("device revoked: %s (its tokens no longer work)\n", a.words[1].c_str());
+    std::printf(wipe ? "device revoked: %s (its tokens no longer work; it is told to erase its records when it next "
+                       "contacts the server: see list-devices)\n"
+                     : "device revoked: %s (its tokens no longer work)\n",
+                a.words[1].c_str());
   } else if (cmd == "new-epoch") {
     only(a, {"data"});
     words(1, "new-epoch");
