@@ -2,7 +2,8 @@
 # committed): the SQLite amalgamation (from the npm better-sqlite3 tarball, sha256
 # checked), Dear ImGui 1.86 (Debian source package), and header-only nlohmann/json and
 # Catch2 copied from their Debian packages into .deps/include so that emcc sees only
-# those headers, never all of /usr/include.
+# those headers, never all of /usr/include; and libsodium (parley_sodium): Debian's
+# libsodium-dev natively, the same Debian source built with emcc for the web.
 set(PARLEY_DEPS ${CMAKE_SOURCE_DIR}/.deps)
 if(NOT EXISTS ${PARLEY_DEPS}/sqlite/sqlite3.c OR NOT EXISTS ${PARLEY_DEPS}/include/nlohmann/json.hpp)
   message(FATAL_ERROR "Third-party sources missing in ${PARLEY_DEPS}: run tools/setup first.")
@@ -21,6 +22,35 @@ endif()
 
 add_library(parley_json INTERFACE)
 target_include_directories(parley_json SYSTEM INTERFACE ${PARLEY_DEPS}/include)
+
+# libsodium 1.0.18 (encryption at rest, core/encryption.h; Argon2id on the server): one
+# target, parley_sodium, for both builds so that core/ links the same way everywhere.
+# Natively Debian's libsodium-dev through pkg-config; under Emscripten the static library
+# tools/setup compiles with emcc from Debian's source package (never /usr/include or
+# /usr/lib: those are x86-64). Both are pinned to 1.0.18, so the two builds run one code.
+add_library(parley_sodium INTERFACE)
+if(EMSCRIPTEN)
+  set(PARLEY_SODIUM_WASM ${PARLEY_DEPS}/libsodium-wasm)
+  if(NOT EXISTS ${PARLEY_SODIUM_WASM}/lib/libsodium.a OR NOT EXISTS ${PARLEY_SODIUM_WASM}/include/sodium.h)
+    message(FATAL_ERROR "libsodium for WebAssembly missing (${PARLEY_SODIUM_WASM}/lib/libsodium.a): "
+                        "run tools/setup, which builds it from Debian's source package.")
+  endif()
+  add_library(parley_sodium_wasm STATIC IMPORTED)
+  set_target_properties(parley_sodium_wasm PROPERTIES IMPORTED_LOCATION ${PARLEY_SODIUM_WASM}/lib/libsodium.a)
+  target_include_directories(parley_sodium SYSTEM INTERFACE ${PARLEY_SODIUM_WASM}/include)
+  target_link_libraries(parley_sodium INTERFACE parley_sodium_wasm)
+else()
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(PARLEY_SODIUM IMPORTED_TARGET libsodium)
+  if(NOT PARLEY_SODIUM_FOUND)
+    message(FATAL_ERROR "libsodium not found by pkg-config: run tools/setup (it installs Debian's libsodium-dev).")
+  endif()
+  if(NOT PARLEY_SODIUM_VERSION STREQUAL "1.0.18")
+    message(FATAL_ERROR "libsodium ${PARLEY_SODIUM_VERSION} found, Parley needs 1.0.18 (Debian bookworm's, "
+                        "the version tools/setup builds for the web): run tools/setup.")
+  endif()
+  target_link_libraries(parley_sodium INTERFACE PkgConfig::PARLEY_SODIUM)
+endif()
 
 # Dear ImGui 1.86: the same sources for the desktop (GLFW + OpenGL 3) and the browser
 # (WebGL 2 through the OpenGL 3 backend in its GLES 3 mode). Built as SYSTEM so its
