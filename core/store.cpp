@@ -1,6 +1,8 @@
 // core/store.cpp — SQLite schema, migrations and queries (see store.h).
 #include "core/store.h"
 
+#include "core/crypt_vfs.h"
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -93,6 +95,10 @@ static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVers
 using Stmt = sql::Statement;
 
 std::string explain_open_error(const std::string& path, int rc, const std::string& detail) {
+  // A page of an encrypted store that failed its seal (core/crypt_vfs.h).
+  if (rc == SQLITE_IOERR_DATA)
+    return path + " is damaged: part of it failed its integrity check (it was changed outside Parley, or the disk "
+                  "is failing); restore it from a backup, or erase it and sign in again to get the synced records back";
   switch (rc & 0xff) {
     case SQLITE_NOTADB:
       return path + " is not a Parley database, or it is damaged (" + detail + "); check the path or restore it from a backup";
@@ -122,12 +128,18 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path) {
     if (fd >= 0) ::close(fd);
   }
   int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, options.vfs.empty() ? nullptr : options.vfs.c_str());
+  std::string vfs = options.vfs;
+  if (options.key) {
+    vfs = crypt_vfs_name(options.vfs);
+    crypt_vfs_attach(path, options.key);
+    encrypted_ = true;
+  }
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     std::string detail = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StoreError(explain_open_error(path, rc, detail));
+    if (db_) rc = sqlite3_extended_errcode(db_);   // open reads page 1: say why it failed
+    close_after_failed_open();
+    throw StoreError(explain_open_error(path, rc, detail), rc);
   }
   sqlite3_extended_result_codes(db_, 1);
   transactions_.emplace(db_);
@@ -136,17 +148,53 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path) {
     exec("PRAGMA foreign_keys = ON");
     // A rollback journal, synced fully: a command is durable when it returns.
     exec("PRAGMA synchronous = FULL");
+    if (encrypted_) prepare_encrypted();
     check_integrity_of_header();
     migrate(options.max_version < 0 ? kLatestVersion : options.max_version);
+  } catch (const StoreError&) {
+    close_after_failed_open();
+    throw;
+  } catch (const sql::DatabaseError& e) {
+    // Said in the store's words (a page that failed its check reads as damaged).
+    close_after_failed_open();
+    throw StoreError(explain_open_error(path, e.code(), e.what()), e.code());
   } catch (...) {
-    sqlite3_close(db_);
-    db_ = nullptr;
+    close_after_failed_open();
     throw;
   }
 }
 
+void Store::close_after_failed_open() {
+  sqlite3_close(db_);
+  db_ = nullptr;
+  if (encrypted_) crypt_vfs_detach(path_);
+}
+
 Store::~Store() {
   if (db_) sqlite3_close(db_);
+  if (encrypted_) crypt_vfs_detach(path_);
+}
+
+void Store::prepare_encrypted() {
+  // Temporary tables, sorts and statement journals stay in memory: the VFS refuses to
+  // write any file but the store and its journal, which it seals.
+  exec("PRAGMA temp_store = MEMORY");
+  int reserve = -1;   // negative: only ask
+  sqlite3_file_control(db_, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+  Stmt pages(db_, "PRAGMA page_count");
+  pages.step();
+  if (pages.i64(0) == 0) {
+    // A new store: every page keeps room for its nonce and tag (core/crypt_vfs.h).
+    reserve = kPageReserve;
+    exec(("PRAGMA page_size = " + std::to_string(kStorePageSize)).c_str());
+    sqlite3_file_control(db_, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+    reserve = -1;
+    sqlite3_file_control(db_, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve);
+  }
+  Stmt size(db_, "PRAGMA page_size");
+  size.step();
+  if (reserve != kPageReserve || size.i64(0) != kStorePageSize)
+    throw StoreError(path_ + " is not laid out as an encrypted Parley store; restore it from a backup");
 }
 
 void Store::exec(const char* sql) {

@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -52,10 +53,16 @@ struct OutboxEntry {
   std::string json;
 };
 
+class DataKey;
+
 struct StoreOptions {
   bool create = true;          // create the file when missing
   std::string vfs;             // SQLite VFS name; empty = default (tests use "parley-fault")
   int max_version = -1;        // migrate only up to this version (tests of old versions)
+  // Encrypted at rest (core/encryption.h): the data key the file's envelope wraps. The
+  // file must already hold that envelope. Unset: a plain file (the office server's store,
+  // tests of stores older Parleys wrote).
+  std::shared_ptr<const DataKey> key;
 };
 
 class Store {
@@ -130,6 +137,9 @@ class Store {
   void check_integrity_of_header();
   sqlite3* db_ = nullptr;
   std::string path_;
+  bool encrypted_ = false;
+  void prepare_encrypted();
+  void close_after_failed_open();
   std::optional<sql::Transactions> transactions_;
 };
 
