@@ -1,11 +1,14 @@
 // tests/support.cpp — see support.h.
 #include "tests/support.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #ifndef __EMSCRIPTEN__
 #include <sys/wait.h>
 #endif
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <filesystem>
@@ -67,6 +70,27 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+std::string passphrase_file() {
+  if (const char* set = std::getenv("PARLEY_PASSPHRASE_FILE"); set && *set) return set;
+  // One per test process, readable by its owner only (the CLI refuses anything looser).
+  static TempFile file("parley-test-passphrase");
+  static bool written = false;
+  if (!written) {
+    int fd = ::open(file.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ::write(fd, "test suite passphrase\n", 22) != 22) throw std::runtime_error("cannot write " + file.path);
+    ::close(fd);
+    written = true;
+  }
+  return file.path;
+}
+
+std::string test_passphrase() {
+  std::ifstream in(passphrase_file());
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::string& now) {
 #ifdef __EMSCRIPTEN__
   throw std::runtime_error("no processes under WebAssembly: cannot run " + program + " " + now + " " +
@@ -75,7 +99,8 @@ RunResult run_program(const std::string& program, const std::vector<std::string>
   TempFile err_file("parley-run-stderr");
   RunResult r;
   for (const auto& a : args) r.command += (r.command.empty() ? "" : " ") + shell_quote(a);
-  std::string cmd = "PARLEY_NOW=" + shell_quote(now) + " " + shell_quote(program) + " " + r.command + " </dev/null 2>" +
+  std::string cmd = "PARLEY_NOW=" + shell_quote(now) + " PARLEY_PASSPHRASE_FILE=" + shell_quote(passphrase_file()) +
+                    " " + shell_quote(program) + " " + r.command + " </dev/null 2>" +
                     shell_quote(err_file.path);
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) throw std::runtime_error("cannot start " + program);

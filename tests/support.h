@@ -45,6 +45,11 @@ struct RunResult {
 // through a temporary file. Throws std::runtime_error if the shell cannot be started.
 RunResult run_program(const std::string& program, const std::vector<std::string>& args, const std::string& now);
 std::string shell_quote(const std::string& s);
+// A file (mode 0600) holding the passphrase the CLI's stores use in tests: the environment's
+// PARLEY_PASSPHRASE_FILE when set (tools/test sets one), else one made for this process.
+// run_program passes it to every program it runs.
+std::string passphrase_file();
+std::string test_passphrase();   // its first line
 std::string slurp(const std::string& path);   // a whole file, or "" if unreadable
 
 }  // namespace parley::test

@@ -4,28 +4,45 @@
 #include <algorithm>
 #include <cctype>
 
-#include "core/sha256.h"
 
 namespace parley::ui {
 
 App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
-    : store_(std::make_unique<Store>(db_path)), clock_(clock), ids_(ids), procedures_(ProcedureLibrary::builtin()) {
+    : db_path_(db_path), clock_(clock), ids_(ids), procedures_(ProcedureLibrary::builtin()) {
+  show_door();
+}
+
+// The store is open: the engine, sync and everything the screens read come from it.
+void App::open_session(std::shared_ptr<const DataKey> key) {
+  store_ = open_encrypted_store(db_path_, std::move(key));
+  if (on_store_open) on_store_open(*store_);
+  procedures_ = ProcedureLibrary::builtin();
+  calendar_ = Calendar::builtin();
   engine_ = std::make_unique<Engine>(*store_, procedures_, clock_, ids_, calendar_);
   sync_ = std::make_unique<SyncEngine>(*engine_);
   load_server_procedures(true);
   reload_profile();
+  load_settings();
+  invalidate();
+  last_activity_ = now();
+  hidden_since_.reset();
+  door_error.clear();
+  screen = profile.complete() ? Screen::Home : Screen::FirstRun;
+}
+
+void App::load_settings() {
   if (auto saved = store_->meta("ui_settings")) {
     Json j = Json::parse(*saved, nullptr, false);
     if (j.is_object()) {
       settings.font_scale = std::clamp(j.value("font_scale", 1.0f), 0.8f, 2.0f);
       settings.high_contrast = j.value("high_contrast", false);
       settings.board_procedure = j.value("board_procedure", "");
+      settings.auto_lock_minutes = std::clamp(j.value("auto_lock_minutes", 5), 1, 60);
+      settings.max_attempts = std::clamp(j.value("max_attempts", 10), 3, 20);
     }
   }
   if (settings.board_procedure.empty() || !procedures_.find(settings.board_procedure))
     settings.board_procedure = procedures_.all().empty() ? "" : procedures_.all().front()->id;
-  screen = !profile.complete() ? Screen::FirstRun : has_pin() ? Screen::Unlock : Screen::Home;
-  unlocked = !has_pin();
 }
 
 void App::reload_profile() {
@@ -59,6 +76,13 @@ void App::load_server_procedures(bool at_start) {
 bool App::run(const std::function<void()>& command, const std::string& done_message) {
   try {
     command();
+  } catch (const StoreError& e) {
+    set_error(e.what());
+    if (failed_integrity_check(e)) {
+      storage_problem = e.what();   // a page failed its seal: stop, say so
+      screen = Screen::StorageProblem;
+    }
+    return false;
   } catch (const std::exception& e) {
     set_error(e.what());
     return false;
@@ -87,6 +111,9 @@ bool App::tick_sync() {
   while (platform::http_poll(id, response)) {
     changed = true;
     sync_status_at_ = -1;
+    // Locked while a request was out: its answer belongs to a closed store. The engine
+    // asks again after unlocking (nothing it sent was marked acknowledged without it).
+    if (!is_open()) continue;
     // Whatever the answer made the engine write (pulled events, acknowledgements, the
     // cursor, a token, an epoch reset) is made durable like any other change.
     std::int64_t writes = store_->change_count();
@@ -114,6 +141,13 @@ bool App::tick_sync() {
     }
     if (store_->change_count() != writes) persist(true);
   }
+  if (!is_open()) return changed;
+  if (sync_->wipe_requested()) {
+    erase_device("The Board's administrator asked this device to erase its Parley records, so they were erased.");
+    return true;
+  }
+  erase_when_office_has_everything();
+  if (!is_open()) return true;
   if (!sync_in_flight_ && !login_in_flight_ && !sync_->server().empty() && !sync_->token().empty()) {
     if (auto request = sync_->next(now())) {
       sync_status_at_ = -1;
@@ -162,6 +196,24 @@ void App::sign_out() {
   set_message("Signed out. Records stay on this device; sign in again to sync them.");
 }
 
+void App::sign_out_and_erase() {
+  erase_after_sync_ = true;
+  erase_asked_at_ = now();
+  sync_->request_sync();
+  set_message("Sending what is left to the office; this device is erased once the office has it all.");
+}
+
+void App::erase_when_office_has_everything() {
+  if (!erase_after_sync_ || sync_in_flight_ || sync_->busy()) return;
+  SyncStatus status = sync_->status();
+  // Only after a round that ended with nothing left in the outbox.
+  if (status.pending == 0 && status.state == SyncState::Idle && status.last_ok && *status.last_ok >= erase_asked_at_) {
+    erase_after_sync_ = false;
+    sync_->sign_out();
+    erase_device("Signed out. Every record had reached the office; this device's copy was erased.");
+  }
+}
+
 void App::on_persisted(std::int64_t generation, bool ok, const std::string& detail) {
   if (generation != generation_) return;   // an older write finished; a newer one is pending
   save_state_ = ok ? SaveState::Saved : SaveState::Failed;
@@ -180,24 +232,10 @@ void App::save_profile(const Profile& p) {
 void App::save_settings() {
   Json j = {{"font_scale", settings.font_scale},
             {"high_contrast", settings.high_contrast},
-            {"board_procedure", settings.board_procedure}};
+            {"board_procedure", settings.board_procedure},
+            {"auto_lock_minutes", settings.auto_lock_minutes},
+            {"max_attempts", settings.max_attempts}};
   run([&] { store_->transaction([&] { store_->set_meta("ui_settings", j.dump()); }); }, "Settings saved");
-}
-
-bool App::has_pin() { return store_->meta("pin").has_value(); }
-
-// The PIN keeps a shared or lost device's screen closed; it is stored salted and hashed.
-void App::set_pin(const std::string& pin) {
-  std::string salt = ids_.hex(8);
-  run([&] { store_->transaction([&] { store_->set_meta("pin", salt + ":" + sha256_hex(salt + pin)); }); }, "PIN set");
-}
-
-bool App::check_pin(const std::string& pin) {
-  auto stored = store_->meta("pin");
-  if (!stored) return true;
-  auto colon = stored->find(':');
-  if (colon == std::string::npos) return false;
-  return sha256_hex(stored->substr(0, colon) + pin) == stored->substr(colon + 1);
 }
 
 void App::refresh_device_only() {

@@ -6,6 +6,7 @@
 // command that changes data goes through App::run, which bumps the persistence
 // generation: "Saved" is shown only when the platform reports that generation durable.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encryption.h"
 #include "core/engine.h"
 #include "sync/client.h"
 #include "ui/board_view.h"
@@ -27,6 +29,15 @@ struct Settings {
   float font_scale = 1.0f;       // user's font size choice, 0.8 .. 2.0
   bool high_contrast = false;
   std::string board_procedure;   // the procedure this device raises challenges under
+  int auto_lock_minutes = 5;     // idle, or hidden, this long: locked (1 .. 60)
+  int max_attempts = 10;         // wrong passphrases in a row before the store is erased (3 .. 20)
+};
+
+// What the lock screen (ui/screen_unlock.cpp) asks for.
+enum class Door {
+  New,        // no store yet: choose a passphrase, which creates it encrypted
+  Upgrade,    // a store an older Parley wrote unencrypted: choose a passphrase to encrypt it
+  Locked,     // an encrypted store: its passphrase
 };
 
 struct Profile {
@@ -47,7 +58,10 @@ struct HomeFilter {
 
 class App {
  public:
-  // Opens (or creates) the store at `db_path`. `clock` and `ids` are injected.
+  // Opens nothing yet: the store at `db_path` is encrypted at rest (core/encryption.h) and
+  // opens only with its passphrase, so the first screen is the lock screen (Screen::Unlock,
+  // asking what door() says). `clock` and `ids` are injected. Throws StoreError when the
+  // file there is not a Parley store.
   App(const std::string& db_path, const Clock& clock, IdSource& ids);
 
   // Navigation and state the screens read.
@@ -58,6 +72,41 @@ class App {
   HomeFilter filter;
   std::string message;                   // last error or confirmation, shown in the status bar
   bool message_is_error = false;
+
+  // ---- Locking (ui/app_lock.cpp; docs/security.md "Encryption at rest") ----
+  bool is_open() const { return store_ != nullptr; }
+  Door door() const { return door_; }
+  // Each returns true when the store is open; otherwise door_error says what to do.
+  bool create_store(const std::string& passphrase, const std::string& again);
+  bool upgrade_store(const std::string& old_pin, const std::string& passphrase, const std::string& again);
+  bool unlock(const std::string& passphrase);
+  bool upgrade_needs_pin() const { return upgrade_needs_pin_; }
+  std::string door_error;
+  // Set when the store opened with the right key but part of it failed its integrity check
+  // (or could not be read): the storage-problem screen shows it.
+  std::string storage_problem;
+  // Lock now: `kept` (the screens' unsent drafts, as JSON) is saved in the store first, so
+  // nothing typed is lost and nothing of it stays in memory; the store is closed, which
+  // frees (and zeroes) its decrypted pages and drops the key.
+  void lock(const std::string& kept, const std::string& why);
+  // The drafts lock() kept, once, after unlocking ("" when none).
+  std::string take_kept_drafts();
+  // Auto-lock: input seen, the window hidden or shown; lock_due says the idle or hidden
+  // time has reached settings.auto_lock_minutes.
+  void note_activity();
+  void set_hidden(bool hidden);
+  bool lock_due() const;
+  // What the lock screen shows: wrong attempts so far and the limit, and records only on
+  // this device when it last locked (-1: unknown).
+  const LockInfo& lock_info() const { return lock_info_; }
+  int attempts_left() const { return std::max(0, lock_info_.max_attempts - lock_info_.failed_attempts); }
+  // Erases this device's store (the office asked: sync's wipe answer; or the person, when
+  // signing out). The lock screen then offers a new start.
+  void erase_device(const std::string& why);
+  // Argon2id's cost for a store created or encrypted here (tests use the cheapest).
+  KdfParams kdf = default_kdf();
+  // Run on the store each time it opens (the browser sets its in-memory journal here).
+  std::function<void(Store&)> on_store_open;
 
   Store& store() { return *store_; }
   Engine& engine() { return *engine_; }
@@ -75,13 +124,9 @@ class App {
   void on_persisted(std::int64_t generation, bool ok, const std::string& detail);
   std::int64_t generation() const { return generation_; }
 
-  // Profile, PIN and settings live in the store's meta table.
+  // Profile and settings live in the store's meta table.
   void save_profile(const Profile& p);
   void save_settings();
-  bool has_pin();
-  void set_pin(const std::string& pin);
-  bool check_pin(const std::string& pin);
-  bool unlocked = false;
 
   // Records existing only on this device (not acknowledged by a server) and since when.
   // Read from the store once per data change, not every frame (the status bar asks each
@@ -118,6 +163,10 @@ class App {
   const SyncStatus& sync_status();
   bool signed_in() const { return !sync_->token().empty(); }
   void sign_out();
+  // Signing out and erasing this device: a final sync first; the store is erased once the
+  // office has acknowledged every record (tick_sync), or at once with erase_device.
+  void sign_out_and_erase();
+  bool erase_after_sync() const { return erase_after_sync_; }
   std::string sign_in_error;
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
 
@@ -136,6 +185,20 @@ class App {
 
  private:
   std::string pending_link_;   // follow_link's challenge id, until Home is shown
+  std::string db_path_;
+  Door door_ = Door::New;
+  bool upgrade_needs_pin_ = false;
+  LockInfo lock_info_;
+  std::int64_t last_activity_ = 0;
+  std::optional<std::int64_t> hidden_since_;
+  std::string kept_drafts_;
+  bool erase_after_sync_ = false;
+  std::int64_t erase_asked_at_ = 0;       // a round must end after this for the erase
+  void erase_when_office_has_everything();
+  void show_door();
+  void open_session(std::shared_ptr<const DataKey> key);
+  void close_session();
+  void load_settings();
   std::unique_ptr<Store> store_;
   const Clock& clock_;
   IdSource& ids_;

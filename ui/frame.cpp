@@ -2,6 +2,7 @@
 // current screen in a scrolling region, and the status bar. Both the browser and the
 // desktop loop call draw_frame once per rendered frame.
 #include <imgui.h>
+#include <imgui_internal.h>   // ClearActiveID: no text field stays active across a lock
 
 #include "ui/screens.h"
 #include "ui/widgets.h"
@@ -24,11 +25,37 @@ const char* screen_name(Screen s) {
   }
   return "home";
 }
+
+// Auto-lock (docs/security.md): any input counts as activity; once the idle or hidden time
+// is reached, what was typed is kept in the store and the store is closed before anything
+// else is drawn. After unlocking, the typed text comes back.
+void guard_lock(App& app, Drafts& drafts) {
+  ImGuiIO& io = ImGui::GetIO();
+  bool input = io.MouseDown[0] || io.MouseWheel != 0.0f || io.InputQueueCharacters.Size > 0 ||
+               (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f);
+  for (int k = 0; k < IM_ARRAYSIZE(io.KeysDown) && !input; ++k) input = io.KeysDown[k];
+  if (input) app.note_activity();
+  if (lock_if_due(app, drafts)) ImGui::ClearActiveID();
+  if (app.is_open()) {
+    std::string kept = app.take_kept_drafts();
+    if (!kept.empty()) restore_drafts(drafts, app, kept);
+  }
+}
 }  // namespace
+
+bool lock_if_due(App& app, Drafts& drafts) {
+  if (!app.lock_due()) return false;
+  int minutes = app.settings.auto_lock_minutes;
+  app.lock(keep_drafts(drafts, app), "Locked after " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
+                                         " without use. Your typing was kept.");
+  drafts = Drafts{};
+  return true;
+}
 
 void draw_frame(App& app, Drafts& drafts) {
   ImGuiIO& io = ImGui::GetIO();
   const Metrics& m = metrics();
+  guard_lock(app, drafts);
   begin_mirror(screen_name(app.screen));
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
@@ -36,8 +63,8 @@ void draw_frame(App& app, Drafts& drafts) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollbar);
   // Top bar: where you are, and the way home.
-  bool locked = app.screen == Screen::FirstRun || app.screen == Screen::Unlock || app.screen == Screen::StorageProblem ||
-                (app.screen == Screen::SignIn && (!app.unlocked || !app.profile.complete()));
+  bool locked = !app.is_open() || app.screen == Screen::FirstRun || app.screen == Screen::Unlock ||
+                app.screen == Screen::StorageProblem || (app.screen == Screen::SignIn && !app.profile.complete());
   if (!locked) {
     if (app.screen != Screen::Home) {
       if (button("< Home")) {
@@ -50,6 +77,14 @@ void draw_frame(App& app, Drafts& drafts) {
       if (button("Settings")) app.screen = Screen::Settings;
       ImGui::SameLine();
     }
+    if (button("Lock")) {
+      app.lock(keep_drafts(drafts, app), "Locked. Your typing was kept.");
+      drafts = Drafts{};
+      ImGui::End();
+      end_mirror();
+      return;   // nothing more of the open store this frame
+    }
+    ImGui::SameLine();
     // The Board's business unit reaches its dashboard from Home (ui/screen_board.cpp).
     if (app.screen == Screen::Home && app.board_member()) {
       if (button("Board dashboard")) {

@@ -2,7 +2,8 @@
 // OpenGL 3, over a SQLite file. Renders only after input or a timer (like the browser).
 //
 // Usage: parley-desktop [--db FILE] [--screenshot PNG --frames N]  (the last two are for
-// the Xvfb smoke test: draw N frames, save the framebuffer, exit).
+// the Xvfb smoke test: draw N frames, save the framebuffer, exit). The store is encrypted:
+// the lock screen asks for its passphrase, or PARLEY_PASSPHRASE_FILE names a file with it.
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/common/passphrase.h"
 #include "ui/screens.h"
 #include "ui/theme.h"
 #include "ui/widgets.h"
@@ -33,6 +35,16 @@ bool save_ppm(const std::string& path, int w, int h) {
   for (int y = h - 1; y >= 0; --y) std::fwrite(&px[static_cast<std::size_t>(y) * w * 3], 1, static_cast<std::size_t>(w) * 3, f);
   std::fclose(f);
   return true;
+}
+// For scripts and tests: PARLEY_PASSPHRASE_FILE unlocks (or creates) the store without the
+// lock screen. A store an older Parley wrote still asks on screen (its old PIN guards that).
+void unlock_from_file(parley::ui::App& app) {
+  auto passphrase = parley::tools::passphrase_from_file();
+  if (!passphrase) return;
+  bool ok = app.door() == parley::ui::Door::New      ? app.create_store(*passphrase, *passphrase)
+            : app.door() == parley::ui::Door::Locked ? app.unlock(*passphrase)
+                                                     : true;
+  if (!ok) std::fprintf(stderr, "parley-desktop: %s\n", app.door_error.c_str());
 }
 }  // namespace
 
@@ -57,6 +69,7 @@ int main(int argc, char** argv) {
   }
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
+  if (!parley::ui::zero_memory_when_freed()) std::fprintf(stderr, "parley-desktop: could not set SQLite's allocator\n");
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;
@@ -69,6 +82,12 @@ int main(int argc, char** argv) {
   try {
     parley::ui::App app(db, clock, ids);
     parley::ui::g_desktop_app = &app;
+    unlock_from_file(app);
+    glfwSetWindowUserPointer(window, &app);
+    // Minimised counts as hidden for auto-lock (docs/security.md).
+    glfwSetWindowIconifyCallback(window, [](GLFWwindow* w, int iconified) {
+      static_cast<parley::ui::App*>(glfwGetWindowUserPointer(w))->set_hidden(iconified != 0);
+    });
     parley::ui::Drafts drafts;
     float xscale = 1, yscale = 1;
     glfwGetWindowContentScale(window, &xscale, &yscale);
@@ -81,6 +100,7 @@ int main(int argc, char** argv) {
       if (frames == 0) glfwWaitEventsTimeout(0.25);
       else glfwPollEvents();
       app.tick_sync();
+      parley::ui::lock_if_due(app, drafts);
       if (applied_scale != app.settings.font_scale || applied_contrast != app.settings.high_contrast) {
         applied_scale = app.settings.font_scale;
         applied_contrast = app.settings.high_contrast;

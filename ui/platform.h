@@ -16,6 +16,11 @@ namespace parley::ui::platform {
 // SQLite file is already durable when a transaction commits, so it reports at once.
 void request_persist(std::int64_t generation);
 
+// After the store was erased (core/encryption.h erase_store): remove whatever else this
+// platform keeps for Parley. Web: the IndexedDB database, the app's Cache Storage and its
+// localStorage; desktop: nothing else is kept.
+void erase_local_storage();
+
 // Tell assistive technology (web: an aria-live region) about "Saved", "Offline", errors.
 void announce(const std::string& text);
 

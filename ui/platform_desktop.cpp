@@ -28,6 +28,8 @@ void request_persist(std::int64_t generation) {
   if (g_desktop_app) g_desktop_app->on_persisted(generation, true, "");
 }
 
+void erase_local_storage() {}   // the store file was all there was
+
 void announce(const std::string&) {}
 
 void open_print(const std::string& title, const std::string& html) {

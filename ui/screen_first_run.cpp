@@ -1,5 +1,6 @@
-// ui/screen_first_run.cpp — who I am on this device (until server sign-in replaces it),
-// which Board procedure I work under, and a PIN that unlocks Parley on this device.
+// ui/screen_first_run.cpp — who I am on this device (until server sign-in replaces it) and
+// which Board procedure I work under. Shown after the passphrase is chosen (the lock screen
+// creates the encrypted store first, so nothing is ever written unencrypted).
 #include <imgui.h>
 
 #include "ui/screens.h"
@@ -32,24 +33,16 @@ void screen_first_run(App& app, Drafts& d) {
   std::vector<std::string> procs;
   for (const auto* p : app.procedures().all()) procs.push_back(p->board.name);
   choice("Your Safeguarding Board", d.procedure, procs);
-  input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);
-  input_secret("PIN again", d.pin_again);
   spacer();
   if (button("Start using Parley", false, -1)) {
     if (d.name.empty() || d.agency.empty()) {
       app.set_error("Enter your name and agency.");
-    } else if (d.pin.size() < 4 || d.pin != d.pin_again) {
-      app.set_error("Enter the same PIN of 4 or more characters twice.");
     } else {
       Profile p;
       p.author = {d.name, d.job_title, d.agency, role_levels()[static_cast<std::size_t>(d.role)]};
       app.save_profile(p);
-      app.set_pin(d.pin);
       app.settings.board_procedure = app.procedures().all()[static_cast<std::size_t>(d.procedure)]->id;
       app.save_settings();
-      app.unlocked = true;
-      d.pin.clear();
-      d.pin_again.clear();
       app.screen = Screen::Home;
       app.set_message("Welcome, " + d.name + ".");
     }

@@ -1,5 +1,5 @@
 // ui/screen_sign_in.cpp — signing in to the office server: its address (the page's own
-// origin in a browser), user name and password, and a PIN for this device if it has none.
+// origin in a browser), user name and password.
 // The server's user record then becomes who I am on this device, and records start to
 // sync (docs/sync-protocol.md). Reached from the first-run screen and from Settings.
 #include <imgui.h>
@@ -11,17 +11,13 @@ namespace parley::ui {
 
 void screen_sign_in(App& app, Drafts& d) {
   if (app.just_signed_in) {
-    // The answer came back: finish here (PIN, screen) so the screen reads as one step.
+    // The answer came back: finish here (procedure, screen) so the screen reads as one step.
     app.just_signed_in = false;
-    if (!app.has_pin() && !d.pin.empty()) app.set_pin(d.pin);
     if (d.sign_in_procedure >= 0 && d.sign_in_procedure < static_cast<int>(app.procedures().all().size())) {
       app.settings.board_procedure = app.procedures().all()[static_cast<std::size_t>(d.sign_in_procedure)]->id;
       app.save_settings();
     }
     d.password.clear();
-    d.pin.clear();
-    d.pin_again.clear();
-    app.unlocked = true;
     app.screen = Screen::Home;
     app.set_message("Signed in as " + app.profile.author.name + ". Records will sync with the office server.");
     return;
@@ -43,20 +39,11 @@ void screen_sign_in(App& app, Drafts& d) {
   }
   if (d.sign_in_procedure < 0) d.sign_in_procedure = 0;
   choice("Your Safeguarding Board's procedure", d.sign_in_procedure, procs);
-  bool needs_pin = !app.has_pin();
-  if (needs_pin) {
-    input_secret("PIN to unlock Parley on this device (4 or more digits)", d.pin);
-    input_secret("PIN again", d.pin_again);
-  }
   spacer();
   if (app.signing_in()) {
     muted("Signing in…");
   } else if (button("Sign in", true, -1)) {
-    if (needs_pin && (d.pin.size() < 4 || d.pin != d.pin_again)) {
-      app.sign_in_error = "Enter the same PIN of 4 or more characters twice.";
-    } else {
-      app.sign_in(d.server, d.username, d.password);
-    }
+    app.sign_in(d.server, d.username, d.password);
   }
   if (!app.sign_in_error.empty()) warning(app.sign_in_error);
   spacer();

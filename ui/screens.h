@@ -11,11 +11,12 @@ namespace parley::ui {
 
 // Text being typed into forms, kept between frames (not domain data until submitted).
 struct Drafts {
-  // first run / unlock
-  std::string name, job_title, agency, pin, pin_again;
+  // first run / lock screen (the secrets are cleared as soon as they are used)
+  std::string name, job_title, agency, pin, passphrase, passphrase_again;
   // sign in
   std::string server, username, password;
   int sign_in_procedure = -1;     // -1: not chosen yet (start from the current setting)
+  bool confirm_sign_out = false;  // settings: the keep-or-erase question is showing
   // home: the challenge whose long-press menu is open
   std::string row_menu;
   int role = 0, procedure = 0;
@@ -43,6 +44,19 @@ struct Drafts {
 };
 
 void draw_frame(App& app, Drafts& drafts);   // root window, status bar, current screen
+
+// Locks the store when the idle or hidden time is up (keeping what was typed); true if it
+// did. draw_frame asks every frame; the browser also asks on a timer while the tab is
+// hidden (no frames are drawn then).
+bool lock_if_due(App& app, Drafts& drafts);
+
+// Zero freed memory in C++, Dear ImGui and SQLite (ui/zero_on_free.cpp): call first in main.
+bool zero_memory_when_freed();
+
+// Unsent text across a lock (ui/drafts.cpp): as JSON for App::lock ("" when nothing was
+// typed), and back after unlocking.
+std::string keep_drafts(const Drafts& d, const App& app);
+void restore_drafts(Drafts& d, App& app, const std::string& kept);
 
 void screen_first_run(App& app, Drafts& d);
 void screen_sign_in(App& app, Drafts& d);

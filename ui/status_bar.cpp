@@ -11,8 +11,25 @@
 namespace parley::ui {
 
 
+namespace {
+void show_message(App& app) {
+  if (app.message.empty()) return;
+  if (app.message_is_error) warning(app.message);
+  else muted(app.message);
+}
+}  // namespace
+
 void status_bar(App& app) {
   platform::Environment env = platform::environment();
+  if (!app.is_open()) {
+    // Locked: nothing of the store is read. Only what the device itself says.
+    const char* state = app.door() == Door::Locked    ? "Locked"
+                        : app.door() == Door::Upgrade ? "Records not yet encrypted"
+                                                      : "Not set up yet";
+    muted(std::string(state) + "  ·  " + (env.online ? "Online" : "Offline"));
+    show_message(app);
+    return;
+  }
   std::string save;
   switch (app.save_state()) {
     case App::SaveState::Idle: save = "All saved on this device"; break;
@@ -58,10 +75,7 @@ void status_bar(App& app) {
     if (button("Reload to update")) platform::apply_update();
     ImGui::SameLine();
   }
-  if (!app.message.empty()) {
-    if (app.message_is_error) warning(app.message);
-    else muted(app.message);
-  }
+  show_message(app);
 }
 
 }  // namespace parley::ui

@@ -174,6 +174,7 @@ void frame() {
   if (g.app && now - g.last_sync_tick > 250) {
     g.last_sync_tick = now;
     if (g.app->tick_sync()) wake(1);
+    if (ui::lock_if_due(*g.app, g.drafts)) wake();   // idle with nothing drawn still locks
   }
   if (g.frames_left <= 0 || !g.gl_ready) return;
   --g.frames_left;
@@ -312,7 +313,17 @@ EMSCRIPTEN_KEEPALIVE void parley_persisted(double generation, int ok, const char
 EMSCRIPTEN_KEEPALIVE void parley_wake() { wake(); }
 // The server became reachable (pre.js's probe): start a sync round now.
 EMSCRIPTEN_KEEPALIVE void parley_sync_now() {
-  if (g.app) g.app->sync().request_sync();
+  if (g.app && g.app->is_open()) g.app->sync().request_sync();
+}
+
+// The page was hidden or shown (visibilitychange): hidden time counts toward auto-lock.
+EMSCRIPTEN_KEEPALIVE void parley_visibility(int hidden) {
+  if (g.app) g.app->set_hidden(hidden != 0);
+  wake();
+}
+// While hidden no frames are drawn, so pre.js asks on a timer whether it is time to lock.
+EMSCRIPTEN_KEEPALIVE void parley_lock_if_due() {
+  if (g.app && ui::lock_if_due(*g.app, g.drafts)) wake();
 }
 
 // Benchmark hooks (bench/web_bench.mjs): draw n frames back to back and return the CPU
@@ -328,7 +339,7 @@ EMSCRIPTEN_KEEPALIVE double parley_bench_frames(int n) {
 }
 
 EMSCRIPTEN_KEEPALIVE double parley_bench_save() {
-  if (!g.app || g.app->rows().empty()) return -1;
+  if (!g.app || !g.app->is_open() || g.app->rows().empty()) return -1;
   std::string id = g.app->rows().front().id;
   bool ok = g.app->run([&] {
     g.app->engine().record(id, EventKind::Comment, {{"text", "benchmark note"}}, g.app->profile.author);
@@ -355,6 +366,7 @@ EMSCRIPTEN_KEEPALIVE int parley_imgui_key(const char* name) {
 }  // extern "C"
 
 int main() {
+  if (!ui::zero_memory_when_freed()) EM_ASM({ console.warn("Parley: SQLite's allocator was not replaced"); });
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -381,8 +393,9 @@ int main() {
     // In the browser the file lives in memory and the durable copy is the one pre.js
     // writes to IndexedDB after each commit, so an on-"disk" rollback journal and syncs
     // only cost time: keep the journal in memory (rollback still works) and skip syncs.
-    sqlite3_exec(g.app->store().handle(), "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF", nullptr, nullptr,
-                 nullptr);
+    g.app->on_store_open = [](Store& store) {
+      sqlite3_exec(store.handle(), "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF", nullptr, nullptr, nullptr);
+    };
     if (!problem.empty()) g.app->screen = ui::Screen::StorageProblem;
     // Opened from an email's link (https://office/#challenge=ID).
     char* hash = js_location_hash();

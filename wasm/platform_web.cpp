@@ -13,6 +13,7 @@
 namespace {
 // clang-format off
 EM_JS(void, js_persist, (double generation), { parleyBridge.persist(generation); });
+EM_JS(void, js_erase_local_storage, (), { parleyBridge.eraseLocalStorage(); });
 EM_JS(void, js_announce, (const char* text), { parleyBridge.announce(UTF8ToString(text)); });
 EM_JS(void, js_print, (const char* title, const char* html), { parleyBridge.print(UTF8ToString(title), UTF8ToString(html)); });
 EM_JS(void, js_clipboard, (const char* text), { parleyBridge.clipboard(UTF8ToString(text)); });
@@ -66,6 +67,7 @@ EM_JS(char*, js_origin, (), {
 namespace parley::ui::platform {
 
 void request_persist(std::int64_t generation) { js_persist(static_cast<double>(generation)); }
+void erase_local_storage() { js_erase_local_storage(); }
 void announce(const std::string& text) { js_announce(text.c_str()); }
 void open_print(const std::string& title, const std::string& html) { js_print(title.c_str(), html.c_str()); }
 void set_clipboard(const std::string& text) { js_clipboard(text.c_str()); }

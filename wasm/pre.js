@@ -60,6 +60,14 @@
       if (stream.path === DB_PATH) markDirty(at, n);
       return n;
     };
+    // Encrypting a store an older Parley wrote builds a new file and renames it over the
+    // old one (core/encryption.h): every chunk of it is new.
+    var rename = FS.rename;
+    FS.rename = function (from, to) {
+      var r = rename.apply(this, arguments);
+      if (to === DB_PATH) allDirty = true;
+      return r;
+    };
   }
 
   function readStored() {
@@ -133,6 +141,7 @@
   function writeNow(generation) {
     inFlight = true;
     var contents, size;
+    if (!FS.analyzePath(DB_PATH).exists) { storeAbsence(generation); return; }
     try {
       var node = FS.lookupPath(DB_PATH).node;
       size = node.usedBytes;
@@ -182,6 +191,31 @@
       if (wroteAll) allDirty = true;
       for (var k in taken) dirty[k] = true;
       finish(generation, false, tx.error ? tx.error.message : 'the browser refused the write');
+    };
+  }
+
+  // The store was erased (core/encryption.h erase_store): what is durable is its absence.
+  function storeAbsence(generation) {
+    var tx = idb.transaction(IDB_STORE, 'readwrite');
+    tx.objectStore(IDB_STORE).clear();
+    tx.oncomplete = function () { allDirty = true; dirty = {}; finish(generation, true, ''); };
+    tx.onabort = tx.onerror = function () { finish(generation, false, tx.error ? tx.error.message : 'the browser refused the write'); };
+  }
+
+  // Erasing this device (a wipe from the office, or signing out with erase): the store's
+  // database is deleted whole, not just emptied, and so are the app's caches and flags.
+  // A fresh, empty database is opened for the store that may be made next.
+  function eraseLocalStorage() {
+    try { localStorage.removeItem(SAVED_FLAG); } catch (e) {}
+    if (globalThis.caches) caches.keys().then(function (names) { names.forEach(function (n) { caches.delete(n); }); });
+    allDirty = true;
+    dirty = {};
+    var old = idb;
+    idb = null;
+    if (old) old.close();
+    var req = indexedDB.deleteDatabase(IDB_NAME);
+    req.onsuccess = req.onerror = req.onblocked = function () {
+      openIdb().then(function (db) { idb = db; globalThis.parleyErased = (globalThis.parleyErased || 0) + 1; wake(); });
     };
   }
 
@@ -246,6 +280,7 @@
   // ---- The bridge C++ calls -------------------------------------------------------------
   globalThis.parleyBridge = {
     http: http,
+    eraseLocalStorage: eraseLocalStorage,
     persist: function (generation) {
       if (!idb) { finish(generation, false, 'storage is not available in this browser'); return; }
       if (inFlight) { pending = generation; return; }
@@ -514,7 +549,17 @@
 
     // Flush when hidden; never rely on unload on mobile (item 2). Writes start on every
     // commit already, so this only wakes a frame to keep the status current.
-    document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') wake(); });
+    // Hidden time counts toward auto-lock (docs/security.md). No frames are drawn while
+    // hidden, so a timer asks C++ whether it is time to lock (hidden tabs still run timers,
+    // at most once a minute).
+    var lockTimer = 0;
+    document.addEventListener('visibilitychange', function () {
+      var hidden = document.visibilityState === 'hidden';
+      if (Module._parley_visibility) Module._parley_visibility(hidden ? 1 : 0);
+      clearInterval(lockTimer);
+      if (hidden) lockTimer = setInterval(function () { if (Module._parley_lock_if_due) Module._parley_lock_if_due(); }, 15000);
+      else wake();
+    });
     window.addEventListener('online', function () { probeDelay = 2000; probe(); });
     window.addEventListener('offline', function () { probe(); });
 

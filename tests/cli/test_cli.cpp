@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/encryption.h"
 #include "tests/support.h"
 
 using nlohmann::json;
@@ -763,12 +764,13 @@ TEST_CASE("a database locked by another program is refused and not changed", "[c
   const std::string as_of = "2026-01-12T12:00";
   json before = show(db.path, id, as_of);
 
-  sqlite3* holder = nullptr;
-  REQUIRE(sqlite3_open_v2(db.path.c_str(), &holder, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  // Another program holding it: this one knows the passphrase (the store is encrypted).
+  auto other = parley::open_encrypted_store(db.path, parley::unlock_store(db.path, parley::test::test_passphrase(), 10));
+  sqlite3* holder = other->handle();
   REQUIRE(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
   Result write = run_cli(escalate(db.path, id, "2026-01-06T09:00"));
   REQUIRE(sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
-  sqlite3_close(holder);
+  other.reset();
 
   check_error(write, 1, db.path + " is locked by another program");
   CHECK(show(db.path, id, as_of) == before);

@@ -1,16 +1,31 @@
 // tests/ui/test_app.cpp — the client's app model without a window: the home list's
-// filters and order, saving only when the platform says the change is durable, the PIN;
-// the Board dashboard's figures, filters, requests and report downloads.
+// filters and order, saving only when the platform says the change is durable, the lock
+// (passphrase, auto-lock with a pinned clock, kept drafts, wrong attempts, upgrading an
+// old store, erasing); the Board dashboard's figures, filters, requests and downloads.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "tests/support.h"
+#include "core/sha256.h"
 #include "ui/app.h"
+#include "ui/screens.h"
 
 using namespace parley;
 using namespace parley::test;
+
+namespace {
+const std::string kPassphrase = "amber kettle orbit lantern";
+
+// A new app on a new store, unlocked (the cheapest Argon2id: these tests open many).
+void start(ui::App& app) {
+  app.kdf = fastest_kdf();
+  REQUIRE(app.screen == ui::Screen::Unlock);
+  REQUIRE(app.door() == ui::Door::New);
+  REQUIRE(app.create_store(kPassphrase, kPassphrase));
+}
+}  // namespace
 
 // The desktop platform layer (linked in) reports persistence to ui::g_desktop_app, which
 // stays null here: saves remain pending until a test reports them.
@@ -61,6 +76,7 @@ TEST_CASE("the app says Saved only for the latest durable change", "[ui]") {
   FixedClock clock(at("2026-01-20T12:00"));
   IdSource ids(61);
   ui::App app(f.path, clock, ids);
+  start(app);
   CHECK(app.screen == ui::Screen::FirstRun);
   ui::Profile p;
   p.author = {"Sam Example", "Social Worker", "Northshire Council Adult Social Care", "practitioner"};
@@ -68,13 +84,11 @@ TEST_CASE("the app says Saved only for the latest durable change", "[ui]") {
   app.save_profile(p);
   std::int64_t first = app.generation();
   CHECK(app.save_state() == ui::App::SaveState::Saving);
-  app.set_pin("2468");
+  app.save_settings();
   app.on_persisted(first, true, "");                 // an older write finishing
   CHECK(app.save_state() == ui::App::SaveState::Saving);
   app.on_persisted(app.generation(), true, "");
   CHECK(app.save_state() == ui::App::SaveState::Saved);
-  CHECK(app.check_pin("2468"));
-  CHECK_FALSE(app.check_pin("1357"));
   std::string id;
   CHECK_FALSE(app.run([&] { id = app.engine().open(Json{{"procedure", "nowhere"}}, p.author); }, "Raised"));
   CHECK(app.message_is_error);
@@ -84,10 +98,150 @@ TEST_CASE("the app says Saved only for the latest durable change", "[ui]") {
   CHECK(app.save_state() == ui::App::SaveState::Failed);
   CHECK(app.message.find("quota exceeded") != std::string::npos);
   CHECK(app.rows().size() == 1);
-  // Reopened, the profile and PIN come back and the app asks for the PIN.
+  // Reopened, the app asks for the passphrase; only the right one brings the profile back.
   ui::App again(f.path, clock, ids);
   CHECK(again.screen == ui::Screen::Unlock);
+  CHECK(again.door() == ui::Door::Locked);
+  CHECK(again.profile.author.name.empty());
+  CHECK_FALSE(again.unlock("amber kettle orbit lanterns"));
+  CHECK(again.door_error.find("not right") != std::string::npos);
+  CHECK(again.unlock(kPassphrase));
+  CHECK(again.screen == ui::Screen::Home);
   CHECK(again.profile.author.name == "Sam Example");
+}
+
+TEST_CASE("the app locks after idle or hidden time (pinned clock) and keeps what was typed", "[ui][lock]") {
+  TempFile f("app-lock");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(62);
+  ui::App app(f.path, clock, ids);
+  start(app);
+  ui::Profile p;
+  p.author = {"Sam Example", "Social Worker", "Northshire Council Adult Social Care", "practitioner"};
+  app.save_profile(p);
+  app.settings.auto_lock_minutes = 5;
+  app.save_settings();
+  app.run([&] { app.engine().open(open_body("bury-sab"), p.author); }, "Raised");
+  struct Step {
+    const char* name;
+    std::int64_t advance_ms;
+    bool hidden;
+    bool due;
+  };
+  const Step steps[] = {
+      {"just used", 0, false, false},
+      {"4 min 59 s idle", 4 * 60'000 + 59'000, false, false},
+      {"5 min idle", 1'000, false, true},
+  };
+  app.note_activity();
+  for (const auto& s : steps) {
+    INFO(s.name);
+    clock.advance(s.advance_ms);
+    CHECK(app.lock_due() == s.due);
+  }
+  // Hidden: counted from when it was hidden, even with input just before.
+  app.note_activity();
+  app.set_hidden(true);
+  clock.advance(4 * 60'000);
+  CHECK_FALSE(app.lock_due());
+  app.set_hidden(false);             // shown again: hidden time resets
+  app.note_activity();
+  app.set_hidden(true);
+  clock.advance(5 * 60'000);
+  CHECK(app.lock_due());
+
+  // Locking keeps the drafts in the store, closes it, and notes what is unsynced.
+  ui::Drafts d;
+  d.summary = "typed but not saved";
+  app.screen = ui::Screen::Raise;
+  CHECK(ui::lock_if_due(app, d));
+  CHECK_FALSE(app.is_open());
+  CHECK(app.screen == ui::Screen::Unlock);
+  CHECK(d.summary.empty());
+  CHECK(app.profile.author.name.empty());
+  CHECK(app.lock_info().unsynced == 1);
+  CHECK(slurp(f.path).find("typed but not saved") == std::string::npos);
+  app.set_hidden(false);
+  REQUIRE(app.unlock(kPassphrase));
+  ui::Drafts back;
+  ui::restore_drafts(back, app, app.take_kept_drafts());
+  CHECK(back.summary == "typed but not saved");
+  CHECK(app.screen == ui::Screen::Raise);
+  CHECK(app.take_kept_drafts().empty());   // given back once
+}
+
+TEST_CASE("wrong passphrases: counted, warned about with what would be lost, then the store is erased",
+          "[ui][lock]") {
+  TempFile f("app-attempts");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(63);
+  ui::App app(f.path, clock, ids);
+  start(app);
+  app.settings.max_attempts = 3;
+  app.run([&] { app.engine().open(open_body("bury-sab"), practitioner()); }, "Raised");
+  app.lock("", "Locked.");
+  CHECK(app.lock_info().max_attempts == 3);
+  CHECK(app.attempts_left() == 3);
+  CHECK_FALSE(app.unlock("not the passphrase at all"));
+  CHECK(app.attempts_left() == 2);
+  CHECK(app.door_error.find("2 tries left") != std::string::npos);
+  CHECK_FALSE(app.unlock("still not the passphrase"));
+  CHECK(app.door_error.find("1 try left") != std::string::npos);
+  CHECK(app.lock_info().unsynced == 1);   // the lock screen's warning names this
+  CHECK_FALSE(app.unlock("wrong for the third time"));
+  CHECK(app.door_error.find("were erased") != std::string::npos);
+  CHECK(app.door() == ui::Door::New);
+  CHECK_FALSE(std::filesystem::exists(f.path));
+}
+
+TEST_CASE("a store an older Parley wrote is encrypted on its first unlock, guarded by its old PIN", "[ui][lock]") {
+  TempFile f("app-upgrade");
+  {
+    // As the previous release left it: plain, with a salted SHA-256 of a 4-digit PIN.
+    Store old(f.path);
+    FixedClock c(at("2026-01-20T12:00"));
+    IdSource i(64);
+    ProcedureLibrary lib = ProcedureLibrary::builtin();
+    Engine e(old, lib, c, i);
+    Json body = open_body("bury-sab");
+    body["subject"]["name"] = "Zebedee Quartermaine";
+    e.open(body, practitioner());
+    old.transaction([&] {
+      old.set_meta("pin", "abcd:" + sha256_hex(std::string("abcd") + "2468"));
+      old.set_meta("identity", practitioner().to_json().dump());
+    });
+  }
+  FixedClock clock(at("2026-01-21T09:00"));
+  IdSource ids(65);
+  ui::App app(f.path, clock, ids);
+  app.kdf = fastest_kdf();
+  CHECK(app.door() == ui::Door::Upgrade);
+  CHECK(app.upgrade_needs_pin());
+  CHECK_FALSE(app.upgrade_store("1357", kPassphrase, kPassphrase));
+  CHECK(app.door_error.find("PIN") != std::string::npos);
+  CHECK_FALSE(app.upgrade_store("2468", "short", "short"));
+  CHECK(app.door_error.find("12 characters") != std::string::npos);
+  CHECK(inspect_store_file(f.path) == StoreFileKind::Plain);   // nothing changed yet
+  REQUIRE(app.upgrade_store("2468", kPassphrase, kPassphrase));
+  CHECK(app.screen == ui::Screen::Home);
+  CHECK(app.rows().size() == 1);
+  CHECK(inspect_store_file(f.path) == StoreFileKind::Encrypted);
+  CHECK(slurp(f.path).find("Zebedee Quartermaine") == std::string::npos);
+}
+
+TEST_CASE("erasing the device leaves no store, and the lock screen offers a new start", "[ui][lock]") {
+  TempFile f("app-erase");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(66);
+  ui::App app(f.path, clock, ids);
+  start(app);
+  app.run([&] { app.engine().open(open_body("bury-sab"), practitioner()); }, "Raised");
+  app.erase_device("Erased.");
+  CHECK_FALSE(app.is_open());
+  CHECK_FALSE(std::filesystem::exists(f.path));
+  CHECK(app.door() == ui::Door::New);
+  CHECK(app.screen == ui::Screen::Unlock);
+  CHECK(app.message == "Erased.");
 }
 
 // ---- The Board dashboard's model (ui/board_view.h) ------------------------------------
@@ -312,6 +466,7 @@ TEST_CASE("an email's link opens its challenge once Home is shown, never past un
   FixedClock clock(at("2026-01-20T12:00"));
   IdSource ids(3);
   ui::App app(f.path, clock, ids);
+  start(app);
   std::string id = app.engine().open(parley::test::open_body("shropshire-sscp"), parley::test::practitioner());
   struct Row {
     const char* name;

@@ -1,6 +1,6 @@
 // tools/cli/context.h — what every `parley` command is given (the parsed command line,
 // the clock, the procedures) and the two helpers commands outside main.cpp share with it:
-// reading a TIME option and opening the --db database. Kept to these so that a command in
+// reading a TIME option and opening the --db database (encrypted: tools/common/passphrase.h). Kept to these so that a command in
 // its own file (form_command.cpp) says "usage" and opens databases exactly as the rest.
 #pragma once
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "core/engine.h"
 #include "tools/cli/args.h"
+#include "tools/common/passphrase.h"
 
 namespace parley::cli {
 
@@ -40,7 +41,7 @@ inline Db open_db(Context& c, bool create) {
   std::string path = c.args.get("db");
   if (path.empty()) throw UsageError("--db FILE is required for this command");
   Db db;
-  db.store = std::make_unique<Store>(path, StoreOptions{create, "", -1});
+  db.store = tools::open_store_with_passphrase(path, create);
   db.engine = std::make_unique<Engine>(*db.store, c.procedures, *c.clock, c.ids);
   return db;
 }
