@@ -25,6 +25,8 @@
 //      and returns a generation; the time until the IndexedDB write of that generation
 //      completed (pre.js sets globalThis.parleyDurableGeneration in tx.oncomplete; an init
 //      script here timestamps that assignment). Also a few saves at 10,000, for scale.
+//   5. unlocking (issue 11): choosing a passphrase on a new device, then unlocking after a
+//      reload UNLOCKS times: the tap on Unlock -> Home (Argon2id, opening the store).
 //   Natively (parley-bench-db --measure, on the 10,000-challenge database): listing all
 //   projection rows, the status bar's per-frame queries and fold + derive of one challenge.
 //
@@ -34,7 +36,8 @@
 //   PARLEY_BENCH_DB_BIN  default build/dev/bench/parley-bench-db, else build/native-debug/...
 //   PARLEY_BENCH_RELOADS (10)  PARLEY_BENCH_SAVES (50)  PARLEY_BENCH_FRAMES (200)
 //   PARLEY_BENCH_BIG (10000)   PARLEY_BENCH_SMALL (500)  PARLEY_BENCH_BIG_SAVES (5)
-//   PARLEY_BENCH_ONLY    which sections to run, e.g. "1,4" (default all: 1,2,3,4)
+//   PARLEY_BENCH_UNLOCKS (10)
+//   PARLEY_BENCH_ONLY    which sections to run, e.g. "1,4" (default 1,2,3,4; 5 on request)
 //   PARLEY_BENCH_JSON    where the raw figures go (default build/test-output/web-bench.json)
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +45,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { launch, tap, type } from '../tests/web/harness.mjs';
+import { launch, tap, type, find } from '../tests/web/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -76,6 +79,7 @@ const FRAMES = num('PARLEY_BENCH_FRAMES', 200);
 const BIG = num('PARLEY_BENCH_BIG', 10000);
 const SMALL = num('PARLEY_BENCH_SMALL', 500);
 const BIG_SAVES = num('PARLEY_BENCH_BIG_SAVES', 5);
+const UNLOCKS = num('PARLEY_BENCH_UNLOCKS', 10);
 const ONLY = (process.env.PARLEY_BENCH_ONLY || '1,2,3,4').split(',').map((x) => x.trim());
 const want = (n) => ONLY.includes(String(n));
 const JSON_OUT = path.resolve(ROOT, process.env.PARLEY_BENCH_JSON || 'build/test-output/web-bench.json');
@@ -207,6 +211,8 @@ async function throughDoor(page, timeout) {
   const button = labels.find((l) => ['Unlock', 'Continue', 'Encrypt and continue'].includes(l));
   await tap(page, button, { role: 'button' });
   await page.waitForFunction(() => globalThis.parleyMirror.screen !== 'unlock', null, { timeout });
+  // The new (or encrypted) store is in IndexedDB before anything reloads the page.
+  await page.waitForFunction(() => globalThis.parleyDurableGeneration > 0, null, { timeout });
   return Date.now() - t0;
 }
 
@@ -610,6 +616,36 @@ async function saves(url, db) {
   }
 }
 
+// ---- 5. unlocking ------------------------------------------------------------------------
+// Argon2id runs on the tap: typing is excluded; the first unlock after each reload pays
+// for growing the wasm heap to the KDF's 128 MiB as a person's would.
+async function unlocks(url) {
+  const b = await browser();
+  try {
+    await b.page.goto(url);
+    await b.page.waitForFunction(() => globalThis.parleyIsReady === true && globalThis.parleyMirror, null, { timeout: 60000 });
+    const create = await throughDoor(b.page, 60000);
+    const taps = [], kdf = [], open = [];
+    for (let i = 0; i < UNLOCKS; i++) {
+      await b.page.reload();
+      await b.page.waitForFunction(() => globalThis.parleyIsReady === true && globalThis.parleyMirror &&
+        globalThis.parleyMirror.screen === 'unlock', null, { timeout: 60000 });
+      await type(b.page, 'Passphrase', BENCH_PASSPHRASE);
+      const button = await find(b.page, 'Unlock', { role: 'button' });
+      const t0 = Date.now();
+      await b.page.touchscreen.tap(button.x + button.w / 2, button.y + button.h / 2);
+      await b.page.waitForFunction(() => globalThis.parleyMirror.screen !== 'unlock', null, { timeout: 60000, polling: 5 });
+      taps.push(Date.now() - t0);
+      const inside = await b.page.evaluate(() => [Module._parley_bench_unlock_kdf_ms(), Module._parley_bench_unlock_open_ms()]);
+      kdf.push(inside[0]);
+      open.push(inside[1]);
+    }
+    return { create, taps, kdf, open, errors: b.errors };
+  } finally {
+    await b.close();
+  }
+}
+
 // ---- main ---------------------------------------------------------------------------------
 async function main() {
   results.machine = machine();
@@ -721,6 +757,17 @@ async function main() {
     say(`  for comparison, Home with ${SMALL} challenges: ${frameLine(sv.frames)}`);
     say(`    ${breakdownLine(sv.frames)}`);
 
+    }
+
+    if (want(5)) {
+      say(`\n5. Unlocking: choosing a passphrase, then unlocking after a reload, ${UNLOCKS} times (target: ≤ 1 s)`);
+      say(`  (${load()})`);
+      const un = await unlocks(server.url);
+      results.unlocks = un;
+      say(`  choosing a passphrase on a new device (Argon2id + the empty store): ${ms(un.create)}`);
+      say(`  unlock after a reload, the tap on Unlock -> Home on screen: ${statLine(stats(un.taps))}`);
+      say(`    of which Argon2id (unwrapping the key): ${statLine(stats(un.kdf))}`);
+      say(`    and opening the store: ${statLine(stats(un.open))}`);
     }
 
     if (big) {

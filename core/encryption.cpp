@@ -170,7 +170,7 @@ void DataKey::next_nonce(unsigned char out[24]) const {
 
 DataKey::~DataKey() { sodium_free(bytes_); }   // zeroes it first
 
-KdfParams default_kdf() { return {2, 128ull << 20}; }
+KdfParams default_kdf() { return {2, 64ull << 20}; }
 KdfParams fastest_kdf() { return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN}; }
 
 std::string passphrase_problem(const std::string& passphrase) {

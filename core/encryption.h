@@ -50,9 +50,10 @@ struct KdfParams {
   std::uint64_t ops = 0;            // passes over memory
   std::uint64_t mem = 0;            // bytes
 };
-// New stores: Argon2id with 2 passes over 128 MiB, chosen from measurements
-// (docs/performance.md, "Unlocking"): the first unlock in the browser within 1 s on the
-// reference machine, ~0.35 s of a core and 128 MiB held per guess for an attacker.
+// New stores: Argon2id with 2 passes over 64 MiB, chosen from measurements
+// (docs/performance.md, "Unlocking"): 128 MiB took 0.7-1.0 s to unlock in the browser on
+// the reference machine under load, too close to the 1 s limit for slower tablets, and
+// wasm memory never shrinks; 64 MiB costs an attacker ~0.18 s of a core and 64 MiB per guess.
 KdfParams default_kdf();
 // The cheapest Argon2id libsodium allows: only for tests that open stores hundreds of
 // times (the CLI's, through PARLEY_TEST_FAST_KDF); never chosen by the apps themselves.

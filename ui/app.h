@@ -103,6 +103,11 @@ class App {
   // Erases this device's store (the office asked: sync's wipe answer; or the person, when
   // signing out). The lock screen then offers a new start.
   void erase_device(const std::string& why);
+  // How long the last unlock took, in ms: unwrapping the key (Argon2id) and opening the
+  // store. For the benchmark (bench/web_bench.mjs); nothing decides on it.
+  struct UnlockTimes {
+    double kdf = 0, open = 0;
+  } last_unlock;
   // Argon2id's cost for a store created or encrypted here (tests use the cheapest).
   KdfParams kdf = default_kdf();
   // Run on the store each time it opens (the browser sets its in-memory journal here).
