@@ -339,6 +339,32 @@ bool zero_sqlite_memory_when_freed() {
   return sqlite3_config(SQLITE_CONFIG_MALLOC, &zeroing) == SQLITE_OK;
 }
 
+void verify_every_page(Store& store) {
+  sqlite3* db = store.handle();
+  // A read transaction: the pages cannot change under us, and a hot journal has already
+  // been rolled back (a torn page it repairs is not damage).
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+  sqlite3_file* file = nullptr;
+  sqlite3_int64 size = 0;
+  if (rc == SQLITE_OK) rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc == SQLITE_OK && file && file->pMethods) rc = file->pMethods->xFileSize(file, &size);
+  std::vector<unsigned char> page(kStorePageSize);
+  sqlite3_int64 bad = 0;
+  for (sqlite3_int64 at = 0; rc == SQLITE_OK && at < size; at += kStorePageSize) {
+    rc = file->pMethods->xRead(file, page.data(), kStorePageSize, at);
+    if (rc != SQLITE_OK) bad = at / kStorePageSize + 1;
+  }
+  sodium_memzero(page.data(), page.size());
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) return;
+  if (rc == SQLITE_IOERR_SHORT_READ) rc = SQLITE_IOERR_DATA;   // a torn last page
+  throw StoreError(store.path() + " is damaged: part of it failed its integrity check (page " + std::to_string(bad) +
+                       "; it was changed outside Parley, or the disk is failing); restore it from a backup, or erase "
+                       "it and sign in again to get the synced records back",
+                   rc);
+}
+
 bool failed_integrity_check(const StoreError& e) { return e.code() == SQLITE_IOERR_DATA; }
 
 std::unique_ptr<Store> open_encrypted_store(const std::string& path, std::shared_ptr<const DataKey> key,

@@ -120,6 +120,12 @@ void erase_store(const std::string& path);
 // false when SQLite had already started (then it is not done).
 bool zero_sqlite_memory_when_freed();
 
+// Reads every page of an open encrypted store through its VFS, so that a changed byte
+// anywhere — a free page or a table the first screen never reads included — is found when
+// the store is opened, not whenever that page happens to be read. Throws StoreError (whose
+// failed_integrity_check is true) naming the first page that fails its seal.
+void verify_every_page(Store& store);
+
 // True when `e` is a page (or journal page) that failed its seal: changed outside Parley.
 bool failed_integrity_check(const StoreError& e);
 

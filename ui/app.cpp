@@ -15,6 +15,12 @@ App::App(const std::string& db_path, const Clock& clock, IdSource& ids)
 // The store is open: the engine, sync and everything the screens read come from it.
 void App::open_session(std::shared_ptr<const DataKey> key) {
   store_ = open_encrypted_store(db_path_, std::move(key));
+  try {
+    verify_every_page(*store_);   // a changed byte anywhere is found now, not when read
+  } catch (...) {
+    store_.reset();
+    throw;
+  }
   if (on_store_open) on_store_open(*store_);
   procedures_ = ProcedureLibrary::builtin();
   calendar_ = Calendar::builtin();

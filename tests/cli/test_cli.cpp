@@ -758,6 +758,44 @@ TEST_CASE("a file that is not a Parley database is refused and left alone", "[cl
   CHECK_FALSE(exists(garbage.path + "-journal"));
 }
 
+TEST_CASE("the CLI's database is encrypted: no name or summary in its bytes, and only its passphrase opens it",
+          "[cli][encryption]") {
+  TempFile db("parley-cli-encrypted");
+  std::string id = open_challenge(db.path, "shropshire-sscp", "2026-01-05T09:00");
+  std::string raw = slurp(db.path);
+  CHECK(raw.find("Alex Testperson") == std::string::npos);
+  CHECK(raw.find("Referral for a care review closed without contact.") == std::string::npos);
+  CHECK(raw.find("Northshire Community Health") == std::string::npos);
+  CHECK(parley::inspect_store_file(db.path) == parley::StoreFileKind::Encrypted);
+  // Another passphrase in the file: refused, with the tries left, and nothing changed.
+  TempFile other("parley-cli-other-passphrase");
+  {
+    std::ofstream(other.path) << "a different passphrase\n";
+    std::filesystem::permissions(other.path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  std::string cmd = "PARLEY_PASSPHRASE_FILE=" + parley::test::shell_quote(other.path) + " " +
+                    parley::test::shell_quote(PARLEY_BINARY) + " --db " + parley::test::shell_quote(db.path) +
+                    " challenge list </dev/null 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buf[512];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  int status = pclose(pipe);
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK_THAT(out, Catch::Contains("passphrase is not right") && Catch::Contains("9 tries left"));
+  CHECK(out.find("Alex Testperson") == std::string::npos);
+  // A file others may read is refused before it is used.
+  std::filesystem::permissions(other.path, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  FILE* loose = popen(cmd.c_str(), "r");
+  REQUIRE(loose);
+  std::string said;
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, loose)) > 0;) said.append(buf, n);
+  pclose(loose);
+  CHECK_THAT(said, Catch::Contains("chmod 600"));
+  CHECK(ok_json({"--db", db.path, "challenge", "list"}).dump().find(id) != std::string::npos);
+}
+
 TEST_CASE("a database locked by another program is refused and not changed", "[cli]") {
   TempFile db("parley-cli-locked");
   std::string id = open_challenge(db.path, "shropshire-sscp", "2026-01-05T09:00");

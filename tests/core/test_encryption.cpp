@@ -103,6 +103,7 @@ TEST_CASE("an encrypted store reads back, and its file holds no name, summary or
   expect_no_secrets(f.path);
   auto again = unlock_store(f.path, kPass, 10);
   auto store = open_encrypted_store(f.path, again);
+  CHECK_NOTHROW(verify_every_page(*store));
   CHECK(store->event_count() == 2);
   CHECK(store->meta("sync_token") == kToken);
   CHECK(store->challenge_events(id).front().body.dump().find(kName) != std::string::npos);
@@ -176,8 +177,15 @@ TEST_CASE("one changed byte anywhere in an encrypted store is detected, never ac
     auto k = unlock_store(f.path, kPass, 10);
     try {
       auto store = open_encrypted_store(f.path, k);
-      // Never accepted, never a quietly shorter store: the page itself is refused.
+      // Never accepted, never a quietly shorter store: the page itself is refused, and
+      // reading every page (as the apps do on opening) finds it whichever page it is.
       CHECK(failed_its_check(integrity(*store)));
+      try {
+        verify_every_page(*store);
+        FAIL("verify_every_page accepted a changed page");
+      } catch (const StoreError& e) {
+        CHECK(failed_integrity_check(e));
+      }
     } catch (const StoreError& e) {
       INFO(e.what() << " code " << e.code());
       CHECK(std::string(e.what()).find("damaged") != std::string::npos);

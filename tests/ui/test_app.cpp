@@ -6,8 +6,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/support.h"
+#include "core/crypt_vfs.h"
 #include "core/sha256.h"
 #include "ui/app.h"
 #include "ui/screens.h"
@@ -227,6 +229,32 @@ TEST_CASE("a store an older Parley wrote is encrypted on its first unlock, guard
   CHECK(app.rows().size() == 1);
   CHECK(inspect_store_file(f.path) == StoreFileKind::Encrypted);
   CHECK(slurp(f.path).find("Zebedee Quartermaine") == std::string::npos);
+}
+
+TEST_CASE("a store that fails its integrity check opens on the storage-problem screen, never as empty",
+          "[ui][lock]") {
+  TempFile f("app-tamper");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(67);
+  ui::App app(f.path, clock, ids);
+  start(app);
+  for (int i = 0; i < 3; ++i) app.run([&] { app.engine().open(open_body("bury-sab"), practitioner()); }, "Raised");
+  app.lock("", "Locked.");
+  {
+    // One byte of the second page, as a disk fault or a meddler would change it.
+    std::fstream file(f.path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(kEnvelopeSize + kStorePageSize + 700);
+    char c = 0;
+    file.read(&c, 1);
+    c = static_cast<char>(c ^ 0x20);
+    file.seekp(kEnvelopeSize + kStorePageSize + 700);
+    file.write(&c, 1);
+  }
+  // Page 2 may be one no query on the first screen reads: it is checked on opening anyway.
+  CHECK_FALSE(app.unlock(kPassphrase));
+  CHECK_FALSE(app.is_open());
+  CHECK(app.screen == ui::Screen::StorageProblem);
+  CHECK(app.storage_problem.find("integrity check") != std::string::npos);
 }
 
 TEST_CASE("erasing the device leaves no store, and the lock screen offers a new start", "[ui][lock]") {
