@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, ready, find, screen, tap, settled, drag } from './harness.mjs';
+import { launch, ready, find, screen, tap, settled, drag, unlock } from './harness.mjs';
 import { CLI_BIN, cli, enter, press, snap, describeMirror } from './seed.mjs';
 import { startSyncServer, signIn, api, apiLogin, DEMO_PASSWORD } from './sync_support.mjs';
 
@@ -27,13 +27,12 @@ const SIZES = {
   phone: { width: 390, height: 844, dpr: 3 },
   desktop: { width: 1280, height: 800, dpr: 1 },
 };
-const PIN = '1357';
 const FIGURES_HEADER = 'section,label,month,stage,value,suppressed';
 const ROWS_HEADER = 'row,procedure,month_opened,category,challenger_agency,challenged_agency,status,stage,' +
   'working_days_to_resolution,timescales_missed,expedited';
 
 let server;
-let profile;   // one browser profile for every size: signed in once, unlocked with the PIN after
+let profile;   // one browser profile for every size: signed in once, unlocked with the passphrase after
 before(async () => {
   profile = mkdtempSync(join(tmpdir(), 'parley-board-'));
   server = await startSyncServer();
@@ -149,14 +148,11 @@ for (const [size, view] of Object.entries(SIZES)) {
       const page = context.pages()[0] || (await context.newPage());
       page.on('pageerror', (e) => errors.push(e.message));
       if (size === 'tablet') {
-        await signIn(page, server, 'board', PIN);
+        await signIn(page, server, 'board');
       } else {
         await page.goto(server.url);
         await ready(page);
-        await screen(page, 'unlock');
-        await enter(page, 'PIN', PIN);
-        await tap(page, 'Unlock', { role: 'button' });
-        await screen(page, 'home');
+        await unlock(page);
       }
       // Home as the Board sees it: the dashboard's button in the top bar, nothing clipped.
       const home = await settled(page);

@@ -1,11 +1,13 @@
 // tests/web/client.test.mjs — the web client end to end in a tablet-sized, touch-enabled
-// headless Chromium, against the real server binary on loopback: first run, raise a
+// headless Chromium, against the real server binary on loopback: choose the passphrase
+// that encrypts the device's store, first run, raise a
 // Shropshire challenge, record a discussion, escalate, record the outcome, open the
 // printable record form; then go offline and reload (the service worker serves the app and
-// every saved record is still there). Screenshots go to build/test-output/.
+// every saved record is still there once the store is unlocked). Screenshots go to
+// build/test-output/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, ready, find, screen, tap, type, saved, shot, mirror } from './harness.mjs';
+import { startServer, launch, ready, find, screen, tap, type, saved, shot, mirror, choosePassphrase, unlock } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
@@ -22,8 +24,6 @@ async function firstRun(page) {
   await tap(page, 'Line manager / supervisor', { role: 'option' });
   await tap(page, 'Your Safeguarding Board', { role: 'combobox' });
   await tap(page, 'Shropshire Safeguarding Community Partnership', { role: 'option' });
-  await type(page, 'PIN to unlock Parley on this device (4 or more digits)', '2468');
-  await type(page, 'PIN again', '2468');
   await tap(page, 'Start using Parley');
   await screen(page, 'home');
   await saved(page);
@@ -37,6 +37,8 @@ test('a line manager takes a Shropshire challenge from raising to the printed re
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(server.url);
     await ready(page);
+    await shot(page, 'tablet-welcome');
+    await choosePassphrase(page);
     await shot(page, 'tablet-first-run');
     await firstRun(page);
     await shot(page, 'tablet-home-empty');
@@ -91,10 +93,7 @@ test('a line manager takes a Shropshire challenge from raising to the printed re
     await context.setOffline(true);
     await page.reload();
     await ready(page);
-    await screen(page, 'unlock');
-    await type(page, 'PIN', '2468');
-    await tap(page, 'Unlock');
-    await screen(page, 'home');
+    await unlock(page);
     const row = await find(page, 'Alex Testperson — Northshire Council Adult Social Care v Northshire Police', { role: 'link' });
     assert.match(row.value, new RegExp(id));
     assert.ok((await mirror(page)).items.some((i) => /Offline/.test(i.label)), 'status bar says Offline');

@@ -9,12 +9,14 @@
 //    before "Saved", to show the check can see a record go missing;
 //  * a profile whose "saved on this device" flag is set but whose IndexedDB record is
 //    gone opens on the storage-problem screen, never an empty Home, and writes nothing.
+// The seeded store is encrypted, as every store is: each start unlocks it first (so the
+// trials check encrypted saves).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, ready, find, screen, tap, saved, settled, shot } from './harness.mjs';
+import { startServer, launch, ready, find, screen, tap, saved, settled, shot, unlock } from './harness.mjs';
 import { buildDatabase, seedProfile, deleteStoredDatabase, enter, browserPid, crash, describeMirror } from './seed.mjs';
 
 const VIEW = { width: 700, height: 1000, dpr: 1 };
@@ -34,6 +36,7 @@ async function openApp(dir, seedBytes) {
   page.on('pageerror', (e) => errors.push(e.message));
   if (seedBytes) await seedProfile(page, server.url, seedBytes);
   else { await page.goto(server.url); await ready(page); }
+  await unlock(page);
   return { context, page, pid, errors };
 }
 
@@ -125,7 +128,7 @@ test('stored records missing but the device says it saved some: storage-problem 
   try {
     const page = context.pages()[0] || (await context.newPage());
     await seedProfile(page, server.url, bytes);
-    await screen(page, 'home');
+    await unlock(page);
     const left = await deleteStoredDatabase(page, server.url);
     assert.deepEqual(left, { left: 0, flag: '1' });
     await page.goto(server.url);

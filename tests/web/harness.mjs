@@ -4,7 +4,7 @@
 // typing into the hidden textarea that raises the on-screen keyboard.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -13,6 +13,20 @@ export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const SERVE_BIN = process.env.PARLEY_SERVE_BIN || join(ROOT, 'build/native-debug/tools/serve/parley-serve');
 export const WEB_ROOT = process.env.PARLEY_WEB_ROOT || join(ROOT, 'build/web/public');
 export const OUTPUT = process.env.PARLEY_TEST_OUTPUT || join(ROOT, 'build/test-output');
+
+// The passphrase of every store a test makes: the first line of PARLEY_PASSPHRASE_FILE
+// (tools/test makes one for the whole run, and the CLI encrypts the stores seed.mjs builds
+// with it), so a seeded store and one made at the Welcome door open with the same words.
+// Run on its own (not through tools/test), a test makes that file itself, for the CLI and
+// tests/fixtures/make_store.cpp it starts too.
+export const PASSPHRASE = (() => {
+  if (!process.env.PARLEY_PASSPHRASE_FILE) {
+    const file = join(mkdtempSync(join(tmpdir(), 'parley-passphrase-')), 'passphrase');
+    writeFileSync(file, 'test suite passphrase\n', { mode: 0o600 });
+    process.env.PARLEY_PASSPHRASE_FILE = file;
+  }
+  return readFileSync(process.env.PARLEY_PASSPHRASE_FILE, 'utf8').split('\n')[0].replace(/\r$/, '');
+})();
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-quic', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
@@ -127,9 +141,25 @@ export async function type(page, label, text) {
   await page.keyboard.type(text, { delay: 5 });
   await page.waitForTimeout(100);
   const it = await find(page, label, { role: 'textbox' });
-  // A PIN field's mirror holds one bullet per character, never the PIN.
+  // A secret field's (passphrase, PIN) mirror holds one bullet per character, never the secret.
   if (it.value !== text && it.value !== '\u2022'.repeat([...text].length))
     throw new Error(`"${label}" holds "${it.value}", expected "${text}"`);
+}
+
+// Text entry as an on-screen keyboard delivers it: tap the field (which must focus the
+// hidden textarea), then one `input` event carrying the text (as an IME commit or a
+// keyboard suggestion does). Much faster than a key event per character.
+export async function enter(page, label, text) {
+  const it = await reveal(page, label, { role: 'textbox' });
+  await page.touchscreen.tap(it.x + it.w / 2, it.y + it.h / 2);
+  await page.waitForTimeout(100);
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
+  if (focused !== 'ime') throw new Error(`tapping "${label}" did not focus the keyboard field (focused: ${focused})`);
+  await page.keyboard.insertText(text);
+  await page.waitForFunction(([l, t]) => {
+    const m = globalThis.parleyMirror;
+    return m && m.items.some((i) => i.role === 'textbox' && i.label === l && (i.value === t || i.value === '\u2022'.repeat([...t].length)));
+  }, [label, text], { timeout: 5000 });
 }
 
 export async function shot(page, name) {
@@ -142,4 +172,27 @@ export async function saved(page, timeout = 10000) {
     const m = globalThis.parleyMirror;
     return m && m.items.some((i) => /^Saved/.test(i.label)) && globalThis.parleyDurableGeneration > 0;
   }, null, { timeout });
+}
+
+// The lock screen's first door (no store on this device yet): heading "Welcome to
+// Parley", the passphrase typed twice, Continue. Making the store runs Argon2id (about a
+// second in wasm, more on a loaded machine), then the app moves on to `next`.
+export async function choosePassphrase(page, passphrase = PASSPHRASE, { again = passphrase, next = 'first-run' } = {}) {
+  await screen(page, 'unlock', 30000);
+  await find(page, 'Welcome to Parley', { role: 'heading' });
+  await enter(page, 'Passphrase', passphrase);
+  await enter(page, 'Passphrase again', again);
+  await tap(page, 'Continue', { role: 'button' });
+  if (next) await screen(page, next, 30000);
+}
+
+// The lock screen of a device whose store exists (reload, restart, after locking):
+// heading "Unlock Parley", the passphrase, Unlock; then the app moves on to `next` (null:
+// do not wait, e.g. for a wrong passphrase).
+export async function unlock(page, passphrase = PASSPHRASE, { next = 'home' } = {}) {
+  await screen(page, 'unlock', 30000);
+  await find(page, 'Unlock Parley', { role: 'heading' });
+  await enter(page, 'Passphrase', passphrase);
+  await tap(page, 'Unlock', { role: 'button' });
+  if (next) await screen(page, next, 30000);
 }

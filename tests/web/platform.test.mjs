@@ -3,7 +3,7 @@
 // WebGL context is lost (iPad Safari after backgrounding).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, ready, find, screen, tap, type, shot, mirror } from './harness.mjs';
+import { startServer, launch, ready, find, screen, tap, type, shot, mirror, choosePassphrase, unlock } from './harness.mjs';
 import { buildDatabase, seedProfile, subjectName } from './seed.mjs';
 
 let server;
@@ -18,7 +18,7 @@ test('copy and paste work inside the app, and a paste from the system arrives on
     const page = context.pages()[0];
     await page.goto(server.url);
     await ready(page);
-    await screen(page, 'first-run');
+    await choosePassphrase(page);
     await type(page, 'Your name', 'Sam Example');
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+C');
@@ -47,7 +47,7 @@ test('the screen is redrawn after the WebGL context is lost and restored', async
     const page = context.pages()[0];
     await page.goto(server.url);
     await ready(page);
-    await screen(page, 'first-run');
+    await choosePassphrase(page);
     await type(page, 'Your name', 'Sam Example');
     await page.evaluate(async () => {
       const ext = document.getElementById('canvas').getContext('webgl2').getExtension('WEBGL_lose_context');
@@ -80,7 +80,7 @@ test('a long press on a Home row opens its actions menu instead of the challenge
   try {
     const page = context.pages()[0];
     await seedProfile(page, server.url, seeded.bytes);
-    await screen(page, 'home');
+    await unlock(page);
     const row = await find(page, new RegExp(`^${subjectName(0)} — `), { role: 'link' });
     const x = row.x + row.w / 2, y = row.y + row.h / 2;
     const cdp = await context.newCDPSession(page);

@@ -8,21 +8,21 @@
 //
 // The profile is seeded through the CLI (tests/web/seed.mjs): 200 synthetic challenges
 // over the last 40 days, one of them expedited with a discussion, an agreed action and an
-// escalation, and a PIN, so the app opens on the unlock screen.
+// escalation; like every store it is encrypted, so the app opens on the unlock screen. The
+// Welcome door (the lock screen before any store exists) is shot too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, ready, find, screen, tap, settled, drag, saved } from './harness.mjs';
-import { buildDatabase, seedProfile, resetOrigin, enter, press, snap, subjectName } from './seed.mjs';
+import { startServer, launch, ready, find, screen, tap, settled, drag, saved, choosePassphrase, unlock } from './harness.mjs';
+import { buildDatabase, seedProfile, resetOrigin, press, snap, subjectName } from './seed.mjs';
 
 const SIZES = {
   phone: { width: 390, height: 844, dpr: 3 },
   tablet: { width: 820, height: 1180, dpr: 2 },
   desktop: { width: 1440, height: 900, dpr: 1 },
 };
-const PIN = '2468';
 const COUNT = 200;
 const RICH = COUNT - 1;   // the expedited one, with more history (first on Home)
 
@@ -32,7 +32,7 @@ let profile;   // one browser profile for every size: its service worker cache s
 before(async () => {
   profile = mkdtempSync(join(tmpdir(), 'parley-screens-'));
   const t0 = Date.now();
-  seeding = buildDatabase({ challenges: COUNT, rich: true, richIndex: RICH, pin: PIN, settings: { board_procedure: 'shropshire-sscp' } })
+  seeding = buildDatabase({ challenges: COUNT, rich: true, richIndex: RICH, settings: { board_procedure: 'shropshire-sscp' } })
     .then((db) => { console.log(`seeded ${COUNT} challenges with the CLI in ${((Date.now() - t0) / 1000).toFixed(1)} s`); return db; });
   seeding.catch(() => {});   // reported where it is awaited
   server = await startServer();
@@ -86,15 +86,17 @@ for (const [size, view] of Object.entries(SIZES)) {
       await resetOrigin(page, server.url);
       await page.goto(server.url);
       await ready(page);
-      await screen(page, 'first-run');
+      await screen(page, 'unlock');
+      await find(page, 'Welcome to Parley', { role: 'heading' });
+      await capture('welcome', 'unlock');
+      await choosePassphrase(page);
       await capture('first-run', 'first-run');
 
       await seedProfile(page, server.url, (await seeding).bytes);
       await screen(page, 'unlock');
+      await find(page, 'Unlock Parley', { role: 'heading' });
       await capture('unlock', 'unlock');
-      await enter(page, 'PIN', PIN);
-      await tap(page, 'Unlock', { role: 'button' });
-      await screen(page, 'home');
+      await unlock(page);
       await find(page, new RegExp(`^${subjectName(RICH)} — `), { role: 'link' });
       await capture('home', 'home');
       if (size === 'tablet')
@@ -144,10 +146,7 @@ for (const [size, view] of Object.entries(SIZES)) {
         await saved(page);
         await page.reload();
         await ready(page);
-        await screen(page, 'unlock');
-        await enter(page, 'PIN', PIN);
-        await tap(page, 'Unlock', { role: 'button' });
-        await screen(page, 'home');
+        await unlock(page);
         await capture('home-high-contrast-150-after-reload', 'home');
       }
       assert.deepEqual(errors, []);

@@ -1,22 +1,29 @@
 // tests/web/seed.mjs — helpers for the browser tests that need a profile which already
 // holds records: build a Parley SQLite file with the real CLI (identity set, then
-// `challenge open` and friends with --at dates), and put it into the app origin's
-// IndexedDB in the first storage format wasm/pre.js reads (db 'parley', store 'files', key
-// 'parley.db', {bytes, generation, savedAt}; its first save rewrites it as chunks; with
-// localStorage 'parley.saved-on-this-device'), before the
-// app starts. Also: a faster text entry than harness.type, reading the mirror, and killing
-// a browser abruptly (SIGKILL of its process group) to test durability.
+// `challenge open` and friends with --at dates; encrypted, as every store is, under the
+// passphrase of PARLEY_PASSPHRASE_FILE, so the app opens it at its Unlock door with
+// harness.PASSPHRASE), or a plain one as the release before encryption wrote it
+// (tests/fixtures/make_store.cpp), and put it into the app origin's IndexedDB before the
+// app starts: in the first storage format wasm/pre.js reads (db 'parley', store 'files',
+// key 'parley.db', {bytes, generation, savedAt}; its first save rewrites it as chunks), or
+// in the chunk format it writes now (a manifest 'parley.db#m' {size, chunk, generation,
+// savedAt} and 32 KiB chunks 'parley.db#c000000', ...); with localStorage
+// 'parley.saved-on-this-device'. Also: reading the mirror and the raw stored records, and
+// killing a browser abruptly (SIGKILL of its process group) to test durability; enter,
+// the faster text entry, now lives in harness.mjs (the lock screen helpers use it) and is
+// re-exported here.
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { SERVE_BIN, OUTPUT, ready, find, reveal, mirror } from './harness.mjs';
+import { SERVE_BIN, OUTPUT, ready, find, mirror, enter } from './harness.mjs';
 
 // The CLI of the same build as the server: build/<preset>/tools/serve/parley-serve sits
 // under build/<preset>/, next to build/<preset>/parley. PARLEY_CLI_BIN overrides.
 export const CLI_BIN = process.env.PARLEY_CLI_BIN || join(resolve(dirname(SERVE_BIN), '..', '..'), 'parley');
+// The store writer for tests (tests/fixtures/make_store.cpp), in the same build's tests/.
+export const MAKE_STORE_BIN = process.env.PARLEY_MAKE_STORE_BIN || join(dirname(CLI_BIN), 'tests', 'parley-make-store');
 
 export const IDENTITY = { name: 'Sam Example', jobTitle: 'Social Worker', agency: 'Northshire Council Adult Social Care', role: 'practitioner' };
 
@@ -66,9 +73,10 @@ export function subjectName(i) {
 //     `spreadHours` hours so some are overdue and some are not;
 //   rich: challenge `richIndex` (default the last) is expedited (at risk: first on Home),
 //     opened five days ago, with a discussion, an agreed action and an escalation;
-//   pin: store a PIN (salted SHA-256, as App::set_pin does; needs the sqlite3 shell);
-//   settings: ui_settings meta ({font_scale, high_contrast, board_procedure}).
-export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, rich = false, richIndex = challenges - 1, pin, settings, subject } = {}) {
+//   settings: ui_settings meta ({font_scale, high_contrast, board_procedure}), written by
+//     tests/fixtures/make_store.cpp (the CLI has no command for it).
+// The store is encrypted under PARLEY_PASSPHRASE_FILE's passphrase (harness.PASSPHRASE).
+export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, rich = false, richIndex = challenges - 1, settings, subject } = {}) {
   const dir = scratchDir();
   const db = join(dir, 'parley.db');
   try {
@@ -105,19 +113,9 @@ export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, ric
       await cli(db, ['challenge', 'escalate', id, '--reason', 'No agreement at stage 1', '--tried', 'A phone discussion',
         '--at', atHoursAgo(48)]);
     }
-    const meta = [];
-    if (pin) {
-      const salt = randomBytes(8).toString('hex');
-      meta.push(['pin', `${salt}:${createHash('sha256').update(salt + pin).digest('hex')}`]);
-    }
-    if (settings) meta.push(['ui_settings', JSON.stringify({ font_scale: 1, high_contrast: false, board_procedure: 'shropshire-sscp', ...settings })]);
-    if (meta.length) {
-      const sql = meta.map(([k, v]) => `INSERT OR REPLACE INTO meta(key, value) VALUES ('${k}', '${v.replace(/'/g, "''")}');`).join('\n');
-      // The CLI has no command for the PIN or UI settings: the sqlite3 shell writes them.
-      await run('sqlite3', [db, sql]).catch((e) => {
-        throw new Error(`writing the PIN/settings needs the sqlite3 shell (apt-get install sqlite3): ${e.stderr || e.message}`);
-      });
-    }
+    if (settings)
+      await makeStore(['set-meta', db, 'ui_settings',
+        JSON.stringify({ font_scale: 1, high_contrast: false, board_procedure: 'shropshire-sscp', ...settings })]);
     for (const extra of ['-journal', '-wal'])
       if (existsSync(db + extra)) throw new Error(`the seeded database left ${db + extra} behind`);
     return { bytes: readFileSync(db), ids };
@@ -126,12 +124,39 @@ export async function buildDatabase({ challenges = 1, spreadHours = 24 * 40, ric
   }
 }
 
-// Writes the database into the origin's IndexedDB as wasm/pre.js would have, sets the
-// "saved on this device" flag, then opens the app. The page must not be running the app
-// (it is navigated to the same-origin health endpoint first).
-export async function seedProfile(page, url, bytes, { open = true } = {}) {
+// tests/fixtures/make_store.cpp with `args`; resolves to its standard output.
+export async function makeStore(args) {
+  if (!existsSync(MAKE_STORE_BIN))
+    throw new Error(`parley-make-store missing: ${MAKE_STORE_BIN} (build it: cmake --build --preset native-debug --target parley-make-store; or set PARLEY_MAKE_STORE_BIN)`);
+  try {
+    return (await run(MAKE_STORE_BIN, args, { encoding: 'utf8' })).stdout;
+  } catch (e) {
+    throw new Error(`parley-make-store ${args[0]} failed: ${e.stderr || e.message}`);
+  }
+}
+
+// A store as the release before encryption at rest wrote it (plain SQLite pages), with the
+// identity set and one challenge about `subject`; `pin` as that release kept it (salted
+// SHA-256). Resolves to { bytes, id }.
+export async function buildPlainDatabase({ subject, summary, pin }) {
+  const dir = scratchDir();
+  const db = join(dir, 'parley.db');
+  try {
+    const out = await makeStore(['plain', db, '--subject', subject, '--summary', summary, ...(pin ? ['--pin', pin] : [])]);
+    return { bytes: readFileSync(db), id: out.trim() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Writes the database into the origin's IndexedDB as wasm/pre.js would have (whatever was
+// stored there before is removed first), sets the "saved on this device" flag, then opens
+// the app. format: 'single' (the first format, one record) or 'chunks' (what pre.js writes
+// now). The page must not be running the app (it is navigated to the same-origin health
+// endpoint first).
+export async function seedProfile(page, url, bytes, { open = true, format = 'single' } = {}) {
   await page.goto(url + 'api/health');
-  await page.evaluate(async (b64) => {
+  await page.evaluate(async ([b64, format]) => {
     const bin = atob(b64);
     const buf = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
@@ -143,17 +168,73 @@ export async function seedProfile(page, url, bytes, { open = true } = {}) {
     });
     await new Promise((res, rej) => {
       const tx = db.transaction('files', 'readwrite');
-      tx.objectStore('files').put({ bytes: buf.buffer, generation: 1, savedAt: Date.now() }, 'parley.db');
+      const files = tx.objectStore('files');
+      files.clear();
+      if (format === 'chunks') {
+        const CHUNK = 32768;
+        for (let i = 0; i * CHUNK < buf.length; i++)
+          files.put(buf.slice(i * CHUNK, Math.min((i + 1) * CHUNK, buf.length)).buffer, 'parley.db#c' + String(i).padStart(6, '0'));
+        files.put({ size: buf.length, chunk: CHUNK, generation: 1, savedAt: Date.now() }, 'parley.db#m');
+      } else {
+        files.put({ bytes: buf.buffer, generation: 1, savedAt: Date.now() }, 'parley.db');
+      }
       tx.oncomplete = res;
       tx.onerror = () => rej(tx.error);
     });
     db.close();
     localStorage.setItem('parley.saved-on-this-device', '1');
-  }, Buffer.from(bytes).toString('base64'));
+  }, [Buffer.from(bytes).toString('base64'), format]);
   if (open) {
     await page.goto(url);
     await ready(page);
   }
+}
+
+// Every record of the origin's 'parley' IndexedDB database as it is stored, read from
+// `page` (any page of the app's origin): [{ key, bytes }], bytes a Buffer holding each
+// value's binary parts (ArrayBuffers, typed arrays) and its text and numbers, so a search
+// of them sees whatever the browser keeps. [] when the database does not exist (it is not
+// created by looking).
+export async function storedRecords(page) {
+  const records = await page.evaluate(async () => {
+    const names = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : ['parley'];
+    if (!names.includes('parley')) return [];
+    const db = await new Promise((res, rej) => {
+      const req = indexedDB.open('parley');
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    const out = [];
+    const bytesOf = (v) => {
+      if (v instanceof ArrayBuffer) return [new Uint8Array(v)];
+      if (ArrayBuffer.isView(v)) return [new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
+      if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => [new TextEncoder().encode(k + '='), ...bytesOf(x)]);
+      return [new TextEncoder().encode(String(v))];
+    };
+    for (const storeName of db.objectStoreNames) {
+      const [keys, values] = await new Promise((res, rej) => {
+        const tx = db.transaction(storeName, 'readonly');
+        const st = tx.objectStore(storeName);
+        const r = {};
+        st.getAllKeys().onsuccess = (e) => { r.keys = e.target.result; };
+        st.getAll().onsuccess = (e) => { r.values = e.target.result; };
+        tx.oncomplete = () => res([r.keys, r.values]);
+        tx.onerror = () => rej(tx.error);
+      });
+      keys.forEach((k, i) => {
+        const parts = bytesOf(values[i]);
+        const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) { all.set(p, at); at += p.length; }
+        let bin = '';
+        for (let j = 0; j < all.length; j += 0x8000) bin += String.fromCharCode.apply(null, all.subarray(j, j + 0x8000));
+        out.push({ key: `${storeName}/${k}`, b64: btoa(bin) });
+      });
+    }
+    db.close();
+    return out;
+  });
+  return records.map((r) => ({ key: r.key, bytes: Buffer.from(r.b64, 'base64') }));
 }
 
 // Empties the origin's Parley storage (IndexedDB database and localStorage), so a reused
@@ -197,21 +278,9 @@ export async function deleteStoredDatabase(page, url) {
   });
 }
 
-// Text entry as an on-screen keyboard delivers it: tap the field (which must focus the
-// hidden textarea), then one `input` event carrying the text (as an IME commit or a
-// keyboard suggestion does). Much faster than a key event per character.
-export async function enter(page, label, text) {
-  const it = await reveal(page, label, { role: 'textbox' });
-  await page.touchscreen.tap(it.x + it.w / 2, it.y + it.h / 2);
-  await page.waitForTimeout(100);
-  const focused = await page.evaluate(() => document.activeElement && document.activeElement.id);
-  if (focused !== 'ime') throw new Error(`tapping "${label}" did not focus the keyboard field (focused: ${focused})`);
-  await page.keyboard.insertText(text);
-  await page.waitForFunction(([l, t]) => {
-    const m = globalThis.parleyMirror;
-    return m && m.items.some((i) => i.role === 'textbox' && i.label === l && (i.value === t || i.value === '\u2022'.repeat([...t].length)));
-  }, [label, text], { timeout: 5000 });
-}
+// Text entry as an on-screen keyboard delivers it: harness.enter (here too, where the
+// tests have long imported it from).
+export { enter };
 
 // Taps an item where it is, without scrolling: for the fixed top bar ('< Home',
 // 'Settings'), which harness.tap cannot reach (its reveal() wants items below y=90).

@@ -57,7 +57,7 @@ async function closeBrowser(b) {
 test('a challenge raised offline by one agency syncs to the other agency and back, and not to a third', { timeout: 240000 }, async () => {
   // ---- A: sign in, then work offline ------------------------------------------------------
   const a = await browser('A');
-  await signIn(a.page, server, 'asc-practitioner', '1357', { onSignInScreen: () => shot(a.page, 'sync-sign-in') });
+  await signIn(a.page, server, 'asc-practitioner', { onSignInScreen: () => shot(a.page, 'sync-sign-in') });
   await find(a.page, /^Signed in as Demo Practitioner \(asc\)\./);
   await waitStatus(a.page, SYNCED, { timeout: 20000 });
 
@@ -99,7 +99,7 @@ test('a challenge raised offline by one agency syncs to the other agency and bac
 
   // ---- B: housing-lead gets it by pull and comments ---------------------------------------
   const b = await browser('B');
-  await signIn(b.page, server, 'housing-lead', '2468');
+  await signIn(b.page, server, 'housing-lead');
   const row = await find(b.page, ROW, { role: 'link', timeout: 30000 });
   assert.match(row.value, new RegExp(`^${id} · `));
   await waitStatus(b.page, SYNCED, { not: PENDING });
@@ -141,7 +141,7 @@ test('a challenge raised offline by one agency syncs to the other agency and bac
 
   // ---- C: police-practitioner, not a party, sees nothing ----------------------------------
   const c = await browser('C');
-  await signIn(c.page, server, 'police-practitioner', '9753');
+  await signIn(c.page, server, 'police-practitioner');
   await waitStatus(c.page, SYNCED, { not: /syncing…/, timeout: 20000 });
   await find(c.page, /^No challenges yet\./);
   await find(c.page, '0 open · 0 overdue · 0 expedited · 0 need review');

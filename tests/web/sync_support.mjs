@@ -1,20 +1,22 @@
 // tests/web/sync_support.mjs — helpers for tests/web/sync.test.mjs: start the office sync
 // server (parley-server, with its synthetic --demo users) on loopback, sign the web client
 // in through its screens, read the status bar, and talk to the server's API from node.
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, WEB_ROOT, ready, screen, find, tap } from './harness.mjs';
+import { ROOT, WEB_ROOT, PASSPHRASE, ready, screen, find, tap, choosePassphrase } from './harness.mjs';
 import { enter } from './seed.mjs';
 
 export const SERVER_BIN = resolve(ROOT, process.env.PARLEY_SERVER_BIN || 'build/native-debug/tools/server/parley-server');
 export const DEMO_PASSWORD = 'parley-demo-2026';
+const run = promisify(execFile);
 
 // Starts `parley-server serve --demo` on a free loopback port with the web client as its
 // root and a new data directory; the URL is read from its "listening on" line (stderr).
-// Resolves to { url, origin, log(), stop() }.
+// Resolves to { url, origin, data (the data directory, for `parley-server admin`), log(), stop() }.
 export function startSyncServer({ timeoutMs = 20000 } = {}) {
   if (!existsSync(SERVER_BIN)) throw new Error(`parley-server missing: ${SERVER_BIN} (build it, or set PARLEY_SERVER_BIN)`);
   if (!existsSync(join(WEB_ROOT, 'parley.wasm'))) throw new Error(`web build missing in ${WEB_ROOT} (set PARLEY_WEB_ROOT)`);
@@ -39,7 +41,7 @@ export function startSyncServer({ timeoutMs = 20000 } = {}) {
       started = true;
       clearTimeout(timer);
       res({
-        url: m[1] + '/', origin: m[1], log: () => log,
+        url: m[1] + '/', origin: m[1], data, log: () => log,
         async stop() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           const t = setTimeout(() => child.kill('SIGKILL'), 10000);
@@ -102,12 +104,13 @@ export async function savedAfter(page, before, timeout = 10000) {
   }, before, { timeout });
 }
 
-// First run → "Sign in to your office server" → the sign-in screen filled in as a person
+// A new device: the Welcome door (choose the passphrase that encrypts this device's store)
+// → first run → "Sign in to your office server" → the sign-in screen filled in as a person
 // would (the server address is prefilled with the page's own origin) → Home.
-export async function signIn(page, server, username, pin, { onSignInScreen } = {}) {
+export async function signIn(page, server, username, { passphrase = PASSPHRASE, onSignInScreen } = {}) {
   await page.goto(server.url);
   await ready(page);
-  await screen(page, 'first-run');
+  await choosePassphrase(page, passphrase);
   await tap(page, 'Sign in to your office server');
   await screen(page, 'sign-in');
   const address = await find(page, 'Office server address', { role: 'textbox' });
@@ -115,11 +118,19 @@ export async function signIn(page, server, username, pin, { onSignInScreen } = {
     throw new Error(`"Office server address" is prefilled with "${address.value}", not the page origin ${server.origin}`);
   await enter(page, 'User name', username);
   await enter(page, 'Password', DEMO_PASSWORD);
-  await enter(page, 'PIN to unlock Parley on this device (4 or more digits)', pin);
-  await enter(page, 'PIN again', pin);
   if (onSignInScreen) await onSignInScreen();
   await tap(page, 'Sign in', { role: 'button' });
   await screen(page, 'home', 20000);
+}
+
+// `parley-server admin --data <the server's data directory> ...args`; resolves to its
+// standard output, or rejects with what it printed.
+export async function admin(server, args) {
+  try {
+    return (await run(SERVER_BIN, ['admin', '--data', server.data, ...args], { encoding: 'utf8' })).stdout;
+  } catch (e) {
+    throw new Error(`parley-server admin ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
 }
 
 // The server's API from node, as another device would use it.
