@@ -75,6 +75,9 @@ class App {
 
   // ---- Locking (ui/app_lock.cpp; docs/security.md "Encryption at rest") ----
   bool is_open() const { return store_ != nullptr; }
+  // How many times the store was closed (a lock, an erase, a wipe): the screens drop what
+  // they hold of it when this changes.
+  std::uint64_t closings() const { return closings_; }
   Door door() const { return door_; }
   // Each returns true when the store is open; otherwise door_error says what to do.
   bool create_store(const std::string& passphrase, const std::string& again);
@@ -198,6 +201,7 @@ class App {
   std::optional<std::int64_t> hidden_since_;
   std::string kept_drafts_;
   bool erase_after_sync_ = false;
+  std::uint64_t closings_ = 0;
   std::int64_t erase_asked_at_ = 0;       // a round must end after this for the erase
   void erase_when_office_has_everything();
   void show_door();

@@ -141,6 +141,7 @@ void App::lock(const std::string& kept, const std::string& why) {
 // Everything read from the store goes: the store (whose pages SQLite frees, zeroed,
 // when it closes; see core/encryption.h) and every copy the App keeps.
 void App::close_session() {
+  ++closings_;
   sync_in_flight_.reset();
   login_in_flight_.reset();
   sync_.reset();

@@ -2,7 +2,6 @@
 // current screen in a scrolling region, and the status bar. Both the browser and the
 // desktop loop call draw_frame once per rendered frame.
 #include <imgui.h>
-#include <imgui_internal.h>   // ClearActiveID: no text field stays active across a lock
 
 #include "ui/screens.h"
 #include "ui/widgets.h"
@@ -35,7 +34,14 @@ void guard_lock(App& app, Drafts& drafts) {
                (io.MouseDelta.x != 0.0f || io.MouseDelta.y != 0.0f);
   for (int k = 0; k < IM_ARRAYSIZE(io.KeysDown) && !input; ++k) input = io.KeysDown[k];
   if (input) app.note_activity();
-  if (lock_if_due(app, drafts)) ImGui::ClearActiveID();
+  lock_if_due(app, drafts);
+  if (drafts.closings != app.closings()) {
+    // Closed some other way (erased, wiped from the office): nothing typed or shown from
+    // the closed store stays in memory.
+    drafts = Drafts{};
+    drafts.closings = app.closings();
+    forget_screen_text();
+  }
   if (app.is_open()) {
     std::string kept = app.take_kept_drafts();
     if (!kept.empty()) restore_drafts(drafts, app, kept);
@@ -49,6 +55,8 @@ bool lock_if_due(App& app, Drafts& drafts) {
   app.lock(keep_drafts(drafts, app), "Locked after " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
                                          " without use. Your typing was kept.");
   drafts = Drafts{};
+  drafts.closings = app.closings();
+  forget_screen_text();
   return true;
 }
 
@@ -80,7 +88,9 @@ void draw_frame(App& app, Drafts& drafts) {
     if (button("Lock")) {
       app.lock(keep_drafts(drafts, app), "Locked. Your typing was kept.");
       drafts = Drafts{};
+      drafts.closings = app.closings();
       ImGui::End();
+      forget_screen_text();
       end_mirror();
       return;   // nothing more of the open store this frame
     }

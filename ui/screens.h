@@ -34,6 +34,7 @@ struct Drafts {
   bool a_flag = false;
   std::string event_ref;          // event being corrected / action being completed
   int form_index = 0;
+  std::uint64_t closings = 0;     // App::closings() these drafts belong to
   void clear_action() {
     action = 0;
     a_text1.clear(); a_text2.clear(); a_text3.clear(); a_text4.clear(); a_date.clear(); a_with.clear();

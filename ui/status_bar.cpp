@@ -23,10 +23,13 @@ void status_bar(App& app) {
   platform::Environment env = platform::environment();
   if (!app.is_open()) {
     // Locked: nothing of the store is read. Only what the device itself says.
-    const char* state = app.door() == Door::Locked    ? "Locked"
+    const char* state = app.screen == Screen::StorageProblem
+                            ? "Nothing is being saved until the storage problem is dealt with"
+                        : app.door() == Door::Locked  ? "Locked"
                         : app.door() == Door::Upgrade ? "Records not yet encrypted"
                                                       : "Not set up yet";
-    muted(std::string(state) + "  ·  " + (env.online ? "Online" : "Offline"));
+    muted(std::string(state) + "  ·  " + (env.online ? "Online" : "Offline") +
+          (env.persistent_storage ? "  ·  Storage: kept" : "  ·  Storage: may be cleared by the browser"));
     show_message(app);
     return;
   }

@@ -2,9 +2,12 @@
 #include "ui/widgets.h"
 
 #include <imgui.h>
+#include <imgui_internal.h>   // the input-text state and scratch buffer, cleared on a lock
 #include <misc/cpp/imgui_stdlib.h>
 
 #include <nlohmann/json.hpp>
+
+#include <cstring>
 
 #include "ui/platform.h"
 
@@ -64,8 +67,23 @@ void end_mirror() {
                      {"h", (i.max.y - i.min.y) / metrics().dpr}});
   std::string json = nlohmann::json{{"screen", g_screen}, {"items", items}}.dump();
   if (json != g_last_published) {
-    g_last_published = json;
-    platform::publish_mirror(json);
+    // Swapped, not assigned: assigning reuses the old buffer and would leave the tail of a
+    // longer earlier screen (names, summaries) in memory after a lock.
+    g_last_published.swap(json);
+    platform::publish_mirror(g_last_published);
+  }
+}
+
+void forget_screen_text() {
+  std::string().swap(g_last_published);   // freed, and zeroed (ui/zero_on_free.cpp)
+  std::vector<MirrorItem>().swap(g_items);
+  platform::publish_mirror(R"({"screen":"unlock","items":[]})");
+  // Dear ImGui's copies of text being edited and its scratch buffer (no context: nothing
+  // was drawn, as in the app-model tests).
+  if (ImGuiContext* g = GImGui) {
+    ImGui::ClearActiveID();
+    g->InputTextState.ClearFreeMemory();
+    std::memset(g->TempBuffer, 0, sizeof g->TempBuffer);
   }
 }
 

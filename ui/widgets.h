@@ -25,6 +25,9 @@ Metrics& metrics();
 
 void begin_mirror(const std::string& screen_name);
 void end_mirror();            // publishes the frame's list if it changed
+// On a lock: drops every copy of the screen's text the UI layer keeps (the last mirror,
+// Dear ImGui's edit buffers) and publishes an empty mirror.
+void forget_screen_text();
 
 // Widgets. Labels may carry an ImGui id suffix ("Save##discussion"); the mirror strips it.
 bool button(const char* label, bool primary = false, float width = 0.0f);

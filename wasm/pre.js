@@ -177,9 +177,11 @@
     var hadLegacy = legacyStored;
     if (hadLegacy) store.delete(IDB_KEY);
     store.put({ size: size, chunk: CHUNK, generation: generation, savedAt: Date.now() }, MANIFEST);
+    var epoch = eraseEpoch;
     tx.oncomplete = function () {
       if (hadLegacy) legacyStored = false;
-      try { localStorage.setItem(SAVED_FLAG, '1'); } catch (e) {}
+      // A write begun before an erase must not mark the device as holding records again.
+      if (epoch === eraseEpoch) try { localStorage.setItem(SAVED_FLAG, '1'); } catch (e) {}
       askPersistence();
       finish(generation, true, '');
     };
@@ -205,7 +207,9 @@
   // Erasing this device (a wipe from the office, or signing out with erase): the store's
   // database is deleted whole, not just emptied, and so are the app's caches and flags.
   // A fresh, empty database is opened for the store that may be made next.
+  var eraseEpoch = 0;   // counts erases: writes begun before one do not set SAVED_FLAG
   function eraseLocalStorage() {
+    eraseEpoch++;
     try { localStorage.removeItem(SAVED_FLAG); } catch (e) {}
     if (globalThis.caches) caches.keys().then(function (names) { names.forEach(function (n) { caches.delete(n); }); });
     allDirty = true;

@@ -464,7 +464,7 @@ test('d. idle for 5:00 by the app\'s clock locks (4:59 does not); locked, memory
     await screen(b.page, 'unlock', 5000);
     await find(b.page, 'Locked after 5 minutes without use. Your typing was kept.');
     await find(b.page, 'Unlock Parley', { role: 'heading' });
-    await find(b.page, 'Locked  ·  Online');
+    await find(b.page, /^Locked  ·  Online  ·  Storage: /);
     await b.page.waitForTimeout(500);
     problems.push(...await heapProblems(b.page, needles, 'the wasm heap after locking'));
     assert.deepEqual(await shownHits(b.page, needles), [], 'the mirror and the DOM after locking');
