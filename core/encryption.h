@@ -55,8 +55,9 @@ struct KdfParams {
 // the reference machine under load, too close to the 1 s limit for slower tablets, and
 // wasm memory never shrinks; 64 MiB costs an attacker ~0.18 s of a core and 64 MiB per guess.
 KdfParams default_kdf();
-// The cheapest Argon2id libsodium allows: only for tests that open stores hundreds of
-// times (the CLI's, through PARLEY_TEST_FAST_KDF); never chosen by the apps themselves.
+// The cheapest Argon2id libsodium allows: only for tests that create many stores in
+// process (they pass it to create_encrypted_store or set App::kdf); never chosen by the
+// apps, the CLI or the desktop themselves.
 KdfParams fastest_kdf();
 
 // The passphrase policy, in one place: empty when `passphrase` is acceptable, otherwise
