@@ -332,6 +332,16 @@ TEST_CASE("no two sealed pages share a nonce, across writes and unlocks", "[encr
   CHECK(now.size() == (raw.size() - kEnvelopeSize) / kStorePageSize);
 }
 
+TEST_CASE("the encrypting VFS opens nothing it has no key for", "[encryption]") {
+  TempFile f("enc-nokey");
+  create_encrypted_store(f.path, kPass, fastest_kdf());
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(f.path.c_str(), &db, SQLITE_OPEN_READWRITE, crypt_vfs_name().c_str());
+  CHECK(rc == SQLITE_CANTOPEN);   // never a plaintext file through this VFS
+  sqlite3_close(db);
+  CHECK(lock_info(f.path).failed_attempts == 0);   // and the envelope is untouched
+}
+
 TEST_CASE("erasing leaves nothing at the store's path", "[encryption]") {
   TempFile f("enc-erase");
   {
