@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -27,6 +28,7 @@ constexpr char kMagic[16] = {'P', 'a', 'r', 'l', 'e', 'y', ' ', 's', 't', 'o', '
 constexpr std::size_t kWrapNonce = 64, kWrapped = 88, kAttempts = 136, kUnsynced = 140, kMaxAttempts = 148;
 constexpr std::size_t kSalt = 48, kHeaderAd = 64;
 constexpr std::uint32_t kFormat = 1, kKdfArgon2id = 2;
+constexpr std::uint64_t kMaxKdfOps = 10, kMaxKdfMem = 1ull << 30;   // 1 GiB
 static_assert(crypto_pwhash_SALTBYTES == 16);
 static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == 24);
 
@@ -68,6 +70,11 @@ Envelope require_envelope(const std::string& path) {
   if (get(*e, 16, 4) != kFormat || get(*e, 20, 4) != kStorePageSize || get(*e, 24, 4) != kPageReserve ||
       get(*e, 28, 4) != kKdfArgon2id)
     throw StoreError(path + " was encrypted by a newer or different Parley; update Parley");
+  // The cost is read before Argon2id runs: a changed byte must not make unlocking run for
+  // hours or ask for terabytes. Parley never writes a cost outside these bounds.
+  std::uint64_t ops = get(*e, 32, 8), mem = get(*e, 40, 8);
+  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > kMaxKdfOps || mem < crypto_pwhash_MEMLIMIT_MIN || mem > kMaxKdfMem)
+    throw StoreError("the records on this device are damaged: the key's settings were changed (" + path + ")");
   return *e;
 }
 
@@ -241,7 +248,11 @@ LockInfo lock_info(const std::string& path) {
   LockInfo info;
   info.failed_attempts = static_cast<int>(get(e, kAttempts, 4));
   info.unsynced = static_cast<std::int64_t>(get(e, kUnsynced, 8));
-  if (auto max = static_cast<int>(get(e, kMaxAttempts, 4)); max > 0) info.max_attempts = max;
+  // Not covered by the key's check (it changes while locked): a changed value is held to
+  // the range a person can choose, never "unlimited".
+  if (auto max = static_cast<std::int64_t>(get(e, kMaxAttempts, 4)); max > 0)
+    info.max_attempts = static_cast<int>(std::clamp<std::int64_t>(max, kFewestAttempts, kMostAttempts));
+  info.kdf = {get(e, 32, 8), get(e, 40, 8)};
   return info;
 }
 

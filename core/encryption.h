@@ -94,10 +94,14 @@ std::shared_ptr<const DataKey> unlock_store(const std::string& path, const std::
 
 // What the lock screen shows: wrong attempts so far, and records only on this device when
 // it last locked (-1 unknown). Throws StoreError when the envelope cannot be read.
+// Wrong passphrases in a row allowed before the store is erased: the range a person may
+// choose in Settings, and what a stored value is held to.
+constexpr int kFewestAttempts = 3, kMostAttempts = 20;
 struct LockInfo {
   int failed_attempts = 0;
   std::int64_t unsynced = -1;
   int max_attempts = 10;      // the device's setting, kept here so it applies while locked
+  KdfParams kdf;              // what each guess costs
 };
 LockInfo lock_info(const std::string& path);
 // Records, when the store is closed (the envelope is written outside SQLite), how many

@@ -44,7 +44,7 @@ void App::load_settings() {
       settings.high_contrast = j.value("high_contrast", false);
       settings.board_procedure = j.value("board_procedure", "");
       settings.auto_lock_minutes = std::clamp(j.value("auto_lock_minutes", 5), 1, 60);
-      settings.max_attempts = std::clamp(j.value("max_attempts", 10), 3, 20);
+      settings.max_attempts = std::clamp(j.value("max_attempts", 10), kFewestAttempts, kMostAttempts);
     }
   }
   if (settings.board_procedure.empty() || !procedures_.find(settings.board_procedure))

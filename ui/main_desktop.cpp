@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   parley::IdSource ids;
   try {
     parley::ui::App app(db, clock, ids);
+    app.kdf = parley::tools::new_store_kdf();
     parley::ui::g_desktop_app = &app;
     unlock_from_file(app);
     glfwSetWindowUserPointer(window, &app);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -794,6 +795,31 @@ TEST_CASE("the CLI's database is encrypted: no name or summary in its bytes, and
   pclose(loose);
   CHECK_THAT(said, Catch::Contains("chmod 600"));
   CHECK(ok_json({"--db", db.path, "challenge", "list"}).dump().find(id) != std::string::npos);
+}
+
+TEST_CASE("a store the CLI makes costs the default Argon2id unless a test build is told otherwise",
+          "[cli][encryption]") {
+  // PARLEY_TEST_CHEAP_KDF is honoured only in builds with PARLEY_TEST_KNOBS (this one);
+  // whatever the suite's own environment says, each row sets it explicitly.
+  struct Row {
+    const char* env;
+    parley::KdfParams expected;
+  };
+  const std::vector<Row> rows = {{"env -u PARLEY_TEST_CHEAP_KDF", parley::default_kdf()},
+                                 {"env PARLEY_TEST_CHEAP_KDF=0", parley::default_kdf()},
+                                 {"env PARLEY_TEST_CHEAP_KDF=1", parley::fastest_kdf()}};
+  for (const auto& row : rows) {
+    INFO(row.env);
+    TempFile db("parley-cli-kdf");
+    std::string cmd = std::string(row.env) + " PARLEY_PASSPHRASE_FILE=" +
+                      parley::test::shell_quote(parley::test::passphrase_file()) + " " +
+                      parley::test::shell_quote(PARLEY_BINARY) + " --db " + parley::test::shell_quote(db.path) +
+                      " identity set --name 'Test Person' --agency 'Demo Police' >/dev/null 2>&1 </dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    parley::LockInfo info = parley::lock_info(db.path);
+    CHECK(info.kdf.ops == row.expected.ops);
+    CHECK(info.kdf.mem == row.expected.mem);
+  }
 }
 
 TEST_CASE("a database locked by another program is refused and not changed", "[cli]") {

@@ -148,30 +148,39 @@ TEST_CASE("one changed byte anywhere in an encrypted store is detected, never ac
   }
   std::int64_t size = static_cast<std::int64_t>(std::filesystem::file_size(source.path));
   REQUIRE(size >= kEnvelopeSize + 3 * kStorePageSize);
+  // The key's wrapping: the passphrase no longer unwraps it. The key's cost: refused before
+  // Argon2id runs (a changed byte could otherwise ask for hours or terabytes). A page:
+  // unlocking works and reading the page fails.
+  enum class Fails { Unwrap, Cost, Page };
   struct Case {
     const char* where;
     std::int64_t offset;
-    bool envelope;   // the key's wrapping: unlocking fails; otherwise reading fails
+    Fails fails;
   };
   const std::int64_t page2 = kEnvelopeSize + kStorePageSize;
   const std::vector<Case> cases = {
-      {"the KDF's salt", 48, true},
-      {"the KDF's cost", 33, true},
-      {"the wrapped key", 100, true},
-      {"page 1's first byte", kEnvelopeSize, false},
-      {"page 1's header (page size)", kEnvelopeSize + 16, false},
-      {"page 2's body", page2 + 1000, false},
-      {"page 2's nonce", page2 + kStorePageSize - kPageReserve + 3, false},
-      {"page 2's tag", page2 + kStorePageSize - 2, false},
-      {"the last page", size - kStorePageSize + 10, false},
+      {"the KDF's salt", 48, Fails::Unwrap},
+      {"the KDF's passes", 33, Fails::Cost},
+      {"the KDF's memory", 45, Fails::Cost},
+      {"the wrapped key", 100, Fails::Unwrap},
+      {"page 1's first byte", kEnvelopeSize, Fails::Page},
+      {"page 1's header (page size)", kEnvelopeSize + 16, Fails::Page},
+      {"page 2's body", page2 + 1000, Fails::Page},
+      {"page 2's nonce", page2 + kStorePageSize - kPageReserve + 3, Fails::Page},
+      {"page 2's tag", page2 + kStorePageSize - 2, Fails::Page},
+      {"the last page", size - kStorePageSize + 10, Fails::Page},
   };
   for (const auto& c : cases) {
     INFO(c.where);
     TempFile f("enc-tamper");
     std::filesystem::copy_file(source.path, f.path);
     flip_byte(f.path, c.offset);
-    if (c.envelope) {
+    if (c.fails == Fails::Unwrap) {
       CHECK_THROWS_AS(unlock_store(f.path, kPass, 10), WrongPassphrase);
+      continue;
+    }
+    if (c.fails == Fails::Cost) {
+      CHECK_THROWS_WITH(unlock_store(f.path, kPass, 10), Catch::Matchers::Contains("damaged"));
       continue;
     }
     auto k = unlock_store(f.path, kPass, 10);
@@ -309,6 +318,13 @@ TEST_CASE("the lock screen's numbers live in the envelope", "[encryption]") {
   CHECK(lock_info(f.path).failed_attempts == 1);
   CHECK(lock_info(f.path).unsynced == 4);
   CHECK(events_in(f.path, unlock_store(f.path, kPass, 5)) == 0);   // the numbers are outside the seal
+  CHECK(lock_info(f.path).kdf.ops == fastest_kdf().ops);
+  CHECK(lock_info(f.path).kdf.mem == fastest_kdf().mem);
+  // Outside the seal, so a changed limit is held to what Settings offers, never unlimited.
+  note_lock_state(f.path, 0, 1000000);
+  CHECK(lock_info(f.path).max_attempts == kMostAttempts);
+  note_lock_state(f.path, 0, 1);
+  CHECK(lock_info(f.path).max_attempts == kFewestAttempts);
 }
 
 TEST_CASE("no two sealed pages share a nonce, across writes and unlocks", "[encryption]") {

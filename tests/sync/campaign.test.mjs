@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ChaosProxy, makeRng } from './campaign_proxy.mjs';
-import { ServerProcess, freePort, runCli, sqlite } from './campaign_world.mjs';
+import { ServerProcess, freePort, runCli } from './campaign_world.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const SERVER_BIN = process.env.PARLEY_SERVER_BIN || path.join(ROOT, 'build/native-debug/tools/server/parley-server');
@@ -62,7 +62,7 @@ function hasSqlite() {
 test(`fault campaign: seed ${SEED}, ${STEPS} steps`, { timeout: Math.max(10 * 60, 2 * STEPS + 300) * 1000 }, async () => {
   assert.ok(fs.existsSync(SERVER_BIN), `no server binary at ${SERVER_BIN}: build it or set PARLEY_SERVER_BIN`);
   assert.ok(fs.existsSync(CLI_BIN), `no CLI binary at ${CLI_BIN}: build it or set PARLEY_CLI_BIN`);
-  assert.ok(hasSqlite(), 'the campaign reads the server and device databases with the sqlite3 shell: install sqlite3');
+  assert.ok(hasSqlite(), 'the campaign reads the server database with the sqlite3 shell: install sqlite3');
   console.log(`# fault campaign: PARLEY_CAMPAIGN_SEED=${SEED} PARLEY_CAMPAIGN_STEPS=${STEPS}`);
 
   const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -496,8 +496,10 @@ class Campaign {
         mine.set(row.id, { ids, show: show.out, row: JSON.stringify(row) });
       }
       replicas.set(d.user, mine);
-      const q = await sqlite(d.db, 'SELECT count(*) FROM quarantine');
-      if (Number(q[0][0]) !== 0) v(`${d.user}: ${q[0][0]} bundle(s) in the local quarantine`);
+      // The device store is encrypted: its quarantine is counted by the CLI, not sqlite3.
+      const st = await this.cli(d, ['sync', 'status', '--json']);
+      const quarantined = st.code === 0 ? JSON.parse(st.out).quarantined : NaN;
+      if (quarantined !== 0) v(`${d.user}: ${st.code === 0 ? quarantined : st.err.trim()} bundle(s) in the local quarantine`);
     }
 
     // The server's copy.

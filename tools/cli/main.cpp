@@ -753,8 +753,17 @@ int cmd_sync(Context& c) {
   SyncEngine sync(*db.engine);
   if (status_only) {
     SyncStatus s = sync.status();
-    if (c.json) print_json(status_json(sync, s));
-    else print_status(sync, s);
+    // Bundles that failed checks are kept on the device, not dropped; the count is here
+    // because an encrypted store cannot be inspected with the sqlite3 shell.
+    std::int64_t quarantined = db.store->quarantine_count();
+    if (c.json) {
+      Json j = status_json(sync, s);
+      j["quarantined"] = quarantined;
+      print_json(j);
+    } else {
+      print_status(sync, s);
+      if (quarantined) std::printf("Kept aside: %lld bundle(s) that failed checks\n", static_cast<long long>(quarantined));
+    }
     return 0;
   }
   if (c.args.has("server")) sync.set_server(c.args.get("server"));

@@ -48,16 +48,24 @@ std::string existing_passphrase(const std::string& path) {
 }
 }  // namespace
 
+KdfParams new_store_kdf() {
+#ifdef PARLEY_TEST_KNOBS
+  if (const char* cheap = std::getenv("PARLEY_TEST_CHEAP_KDF"); cheap && std::string(cheap) == "1")
+    return fastest_kdf();
+#endif
+  return default_kdf();
+}
+
 std::unique_ptr<Store> open_store_with_passphrase(const std::string& path, bool create) {
   switch (inspect_store_file(path)) {
     case StoreFileKind::Missing:
     case StoreFileKind::Empty:
       if (!create)
         throw StoreError("no Parley database at " + path + ": check the path (or create one by opening a challenge)");
-      return open_encrypted_store(path, create_encrypted_store(path, new_passphrase(path), default_kdf()));
+      return open_encrypted_store(path, create_encrypted_store(path, new_passphrase(path), new_store_kdf()));
     case StoreFileKind::Plain:
       // Written by an older Parley: encrypted now, before anything else reads it.
-      return open_encrypted_store(path, encrypt_plain_store(path, new_passphrase(path), default_kdf()));
+      return open_encrypted_store(path, encrypt_plain_store(path, new_passphrase(path), new_store_kdf()));
     case StoreFileKind::Encrypted: {
       std::string passphrase = existing_passphrase(path);
       try {

@@ -15,6 +15,13 @@ namespace parley::tools {
 // or other users may read it (it must be mode 0600 or stricter).
 std::optional<std::string> passphrase_from_file();
 
+// Argon2id's cost for a store made on this machine: default_kdf(). Test builds only (CMake
+// option PARLEY_TEST_KNOBS, on in the native-debug preset, never in a release build) use
+// fastest_kdf() when PARLEY_TEST_CHEAP_KDF=1, because the test suites make and unlock
+// thousands of stores; the cost is kept in each store's envelope, so this changes only
+// what a guess costs, never how the store is sealed. docs/security.md says so.
+KdfParams new_store_kdf();
+
 // Opens the store at `path` for a command-line tool, asking for its passphrase as above:
 // unlocks an encrypted store; with `create`, makes a missing one (the passphrase asked
 // twice at a terminal); encrypts a store an older Parley wrote (all or nothing). Throws
