@@ -89,6 +89,11 @@ const char* const kMigrations[] = {
     ALTER TABLE challenges ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;
     INSERT OR REPLACE INTO meta VALUES('projections_stale', '1');
     )SQL",
+    // 6: the Board's agency directory as the office server last sent it (core/agencies.h),
+    // so the other agency is chosen from it offline; empty until the first sync.
+    R"SQL(
+    CREATE TABLE agencies(name TEXT PRIMARY KEY);
+    )SQL",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Store::kLatestVersion);
 
@@ -466,6 +471,28 @@ std::int64_t Store::event_count() {
   Stmt s(db_, "SELECT count(*) FROM events");
   s.step();
   return s.i64(0);
+}
+
+std::vector<std::string> Store::agencies() {
+  Stmt s(db_, "SELECT name FROM agencies ORDER BY name");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+std::string Store::agencies_version() { return meta("agencies_version").value_or(""); }
+
+void Store::replace_agencies(const std::vector<std::string>& names, const std::string& version) {
+  transaction([&] {
+    exec("DELETE FROM agencies");
+    Stmt s(db_, "INSERT OR IGNORE INTO agencies(name) VALUES(?)");
+    for (const auto& name : names) {
+      s.bind_at(1, name);
+      s.step();
+      s.reset();
+    }
+    set_meta("agencies_version", version);
+  });
 }
 
 void Store::quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms) {

@@ -1,6 +1,6 @@
 // core/store.h — the device's SQLite database: an append-only event table, projections
 // of each challenge for fast lists, the outbox of events not yet acknowledged by the
-// server, and a quarantine for input that failed validation.
+// server, a quarantine for input that failed validation, and the Board's agency directory.
 //
 // Model: events are the only truth. The `challenges` table is a projection, written in
 // the same transaction as the events it derives from and rebuildable from them at any
@@ -67,7 +67,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  static constexpr int kLatestVersion = 5;
+  static constexpr int kLatestVersion = 6;
 
   // Opens (and migrates) the database at `path`. Throws StoreError with a message saying
   // what to do: not a Parley database, newer than this Parley, locked by another
@@ -126,6 +126,12 @@ class Store {
   // Rows this connection has inserted, updated or deleted so far: a caller compares two
   // readings to learn whether something it called wrote to the database.
   std::int64_t change_count();
+  // The Board's agency directory as the office server last sent it (core/agencies.h), in
+  // name order; empty when this device never synced one. replace_agencies swaps the whole
+  // list and its version (the server's, for "unchanged" answers) in one transaction.
+  std::vector<std::string> agencies();
+  std::string agencies_version();
+  void replace_agencies(const std::vector<std::string>& names, const std::string& version);
   void quarantine(const std::string& reason, const std::string& payload, std::int64_t at_ms);
   std::int64_t quarantine_count();
 

@@ -32,6 +32,7 @@ const char* const kWipeRequested = "sync_wipe_requested";   // when the server s
 struct ServerError {
   std::string code, message;
   bool wipe = false;   // "wipe": true — the device must erase its records
+  std::string field;   // the field at fault, when one is: "bundles[2].events[0].body.challenged.agency"
 };
 
 // The {"error": {code, message, wipe?}} body, or a message saying what the status means.
@@ -41,11 +42,12 @@ ServerError server_error(const HttpResponse& r) {
     if (j.is_object() && j.contains("error") && j["error"].is_object()) {
       const Json& e = j["error"];
       bool wipe = e.contains("wipe") && e["wipe"].is_boolean() && e["wipe"].get<bool>();
-      return {e.value("code", ""), e.value("message", ""), wipe};
+      std::string field = e.contains("field") && e["field"].is_string() ? e["field"].get<std::string>() : "";
+      return {e.value("code", ""), e.value("message", ""), wipe, field};
     }
   } catch (const std::exception&) {
   }
-  return {"", "the server answered " + std::to_string(r.status) + " without saying why"};
+  return {"", "the server answered " + std::to_string(r.status) + " without saying why", false, ""};
 }
 
 std::optional<Json> json_object(const std::string& text) {
@@ -81,6 +83,30 @@ std::optional<std::int64_t> as_int(const std::string& s) {
 }
 
 std::string seconds(std::int64_t ms) { return std::to_string((ms + 999) / 1000) + " s"; }
+
+// The bundle a refusal names ("bundles[2].events[0]..." -> 2), if it names one.
+std::optional<std::size_t> refused_bundle(const std::string& field) {
+  if (field.rfind("bundles[", 0) != 0) return std::nullopt;
+  auto close = field.find(']');
+  if (close == std::string::npos) return std::nullopt;
+  auto n = as_int(field.substr(8, close - 8));
+  if (!n) return std::nullopt;
+  return static_cast<std::size_t>(*n);
+}
+
+// The Board's agency directory as sent ({"version", "agencies": [names]}), checked before
+// it replaces the device's copy: a list of names of 1 to 200 bytes.
+std::optional<std::vector<std::string>> directory_names(const Json& body) {
+  auto list = body.find("agencies");
+  if (list == body.end() || !list->is_array()) return std::nullopt;
+  std::vector<std::string> names;
+  for (const auto& a : *list) {
+    if (!a.is_string() || a.get_ref<const std::string&>().empty() || a.get_ref<const std::string&>().size() > 200)
+      return std::nullopt;
+    names.push_back(a.get<std::string>());
+  }
+  return names;
+}
 
 }  // namespace
 
@@ -352,6 +378,9 @@ std::optional<HttpRequest> SyncEngine::next(std::int64_t now_ms) {
                                  "", true, 0},
                      now_ms);
       }
+      case Phase::Agencies:
+        return issue(HttpRequest{"GET", "/api/agencies?version=" + url_encode(store_.agencies_version()), "", true, 0},
+                     now_ms);
       case Phase::Procedures: {
         std::string known;
         if (auto j = json_object(server_procedures())) known = j->value("version", "");
@@ -362,6 +391,12 @@ std::optional<HttpRequest> SyncEngine::next(std::int64_t now_ms) {
 }
 
 void SyncEngine::end_pull(std::int64_t now_ms) {
+  // Every round: the request is small, and "unchanged" when the device holds the list.
+  phase_ = Phase::Agencies;
+  (void)now_ms;
+}
+
+void SyncEngine::after_agencies(std::int64_t now_ms) {
   auto checked = as_int(meta(kProceduresChecked));
   if (!checked || now_ms - *checked >= kProceduresEveryMs) {
     phase_ = Phase::Procedures;
@@ -402,6 +437,36 @@ void SyncEngine::on_procedures(const HttpResponse& r, std::int64_t now_ms) {
     store_.transaction([&] { store_.set_meta(kProceduresChecked, std::to_string(now_ms)); });
   }
   finish_round(now_ms);
+}
+
+void SyncEngine::on_agencies(const HttpResponse& r, std::int64_t now_ms) {
+  // A server from before the directory existed has no such endpoint: carry on without one.
+  if (r.status == 404) return after_agencies(now_ms);
+  if (handle_common_failure(r, "agencies", now_ms)) return;
+  auto body = json_object(r.body);
+  if (r.status != 200 || !body || !body->contains("version") || !(*body)["version"].is_string()) {
+    fail(Failure::Busy, server() + " answered the agencies request with something else", now_ms);
+    return;
+  }
+  if (!body->value("unchanged", false)) {
+    auto names = directory_names(*body);
+    if (!names) {
+      // The copy the device has stays in use; a person should look.
+      store_.transaction([&] { store_.quarantine("agency directory from the server: not a list of names", r.body.substr(0, 4096), now_ms); });
+      round_had_error_ = true;
+      record_error("the Board's list of agencies from the server could not be read; this device keeps the list it has");
+      return after_agencies(now_ms);
+    }
+    store_.replace_agencies(*names, (*body)["version"].get<std::string>());
+    agencies_changed_ = true;
+  }
+  after_agencies(now_ms);
+}
+
+bool SyncEngine::agencies_changed() {
+  bool changed = agencies_changed_;
+  agencies_changed_ = false;
+  return changed;
 }
 
 std::string SyncEngine::server_procedures() { return meta(kServerProcedures); }
@@ -460,7 +525,9 @@ std::optional<HttpRequest> SyncEngine::next_push() {
   body += "]}";
 
   batch_positions_.clear();
-  for (const auto& e : batch) batch_positions_.push_back(e.position);
+  batch_challenges_.clear();
+  for (const auto& e : batch) batch_positions_.push_back(e.position), batch_challenges_.push_back(e.challenge);
+  batch_bundles_ = order;
   counts_.pushed += static_cast<std::int64_t>(batch.size());
   return HttpRequest{"POST", "/api/push", std::move(body), true, 0};
 }
@@ -483,6 +550,7 @@ void SyncEngine::on_response(const HttpRequest& request, const HttpResponse& res
       case Phase::Probe: on_health(response, now_ms); break;
       case Phase::Push: on_push(response, now_ms); break;
       case Phase::Pull: on_pull(response, now_ms); break;
+      case Phase::Agencies: on_agencies(response, now_ms); break;
       case Phase::Procedures: on_procedures(response, now_ms); break;
       case Phase::Idle: break;
     }
@@ -568,13 +636,24 @@ void SyncEngine::on_push(const HttpResponse& r, std::int64_t now_ms) {
     counts_.pushed -= static_cast<std::int64_t>(batch_positions_.size());
     return;   // the same events again, in a smaller batch
   }
-  // A refusal: keep the events in the outbox, say why, and do not offer this batch
-  // again in this session (a new version of the app may send it differently). Push the
-  // rest and still pull.
-  for (auto p : batch_positions_) held_back_.insert(p);
-  push_after_ = last;
+  // A refusal: keep the events in the outbox, say why, and do not offer them again in
+  // this session (a new version of the app may send them differently). When the refusal
+  // names one bundle, only that challenge's events are held back and the rest of the batch
+  // is sent again: one bad event never blocks the others. Push the rest and still pull.
+  std::size_t held = 0;
+  auto bundle = refused_bundle(e.field);
+  if (bundle && *bundle < batch_bundles_.size() && batch_bundles_.size() > 1) {
+    const std::string& challenge = batch_bundles_[*bundle];
+    for (std::size_t i = 0; i < batch_positions_.size(); ++i)
+      if (batch_challenges_[i] == challenge) held_back_.insert(batch_positions_[i]), ++held;
+    counts_.pushed -= static_cast<std::int64_t>(batch_positions_.size() - held);   // sent again
+  } else {
+    for (auto p : batch_positions_) held_back_.insert(p);
+    held = batch_positions_.size();
+    push_after_ = last;
+  }
   round_had_error_ = true;
-  record_error(std::to_string(batch_positions_.size()) + " change(s) were refused by the server and stay on this device: " +
+  record_error(std::to_string(held) + " change(s) were refused by the server and stay on this device: " +
                (e.message.empty() ? "status " + std::to_string(r.status) : e.message) +
                (e.code.empty() ? "" : " [" + e.code + "]"));
 }

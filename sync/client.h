@@ -9,7 +9,9 @@
 //
 // One round: GET /api/health (online? same epoch?) → POST /api/push of the outbox in
 // batches grouped into one bundle per challenge → GET /api/pull pages until more=false,
-// each page merged and the new cursor written in one local transaction → idle. Rounds
+// each page merged and the new cursor written in one local transaction → GET
+// /api/agencies?version=V (the Board's agency directory, kept in the store; a short
+// "unchanged" answer when the device holds it) → idle. Rounds
 // start on request_sync() (after a local save, when the network comes back) and every
 // 60 s; network failures, 5xx, 429 and 408 back off (1 s doubling to 5 min).
 //
@@ -137,9 +139,12 @@ class SyncEngine {
   // none was received. procedures_changed() is true once after a new copy was stored.
   std::string server_procedures();
   bool procedures_changed();
+  // True once after a round stored a new copy of the Board's agency directory (the store's
+  // `agencies`, core/agencies.h): the app re-reads it for the raise screen's picker.
+  bool agencies_changed();
 
  private:
-  enum class Phase { Idle, Probe, Push, Pull, Procedures };
+  enum class Phase { Idle, Probe, Push, Pull, Agencies, Procedures };
   enum class Failure { Network, Busy, SignIn, Stop, Wipe };
   void start_round(std::int64_t now_ms);
   void finish_round(std::int64_t now_ms);
@@ -154,7 +159,9 @@ class SyncEngine {
   void on_push(const HttpResponse& r, std::int64_t now_ms);
   void on_pull(const HttpResponse& r, std::int64_t now_ms);
   void on_procedures(const HttpResponse& r, std::int64_t now_ms);
-  void end_pull(std::int64_t now_ms);   // the last page is in: check procedures if due, else finish
+  void on_agencies(const HttpResponse& r, std::int64_t now_ms);
+  void end_pull(std::int64_t now_ms);         // the last page is in: the agency directory next
+  void after_agencies(std::int64_t now_ms);   // check procedures if due, else finish
   void apply_acks(const Json& body);
   std::string guard_store();   // non-empty: why this store must not sync (guarantee 7)
   std::string meta(const std::string& key);
@@ -179,6 +186,8 @@ class SyncEngine {
   std::int64_t issued_at_ = 0;
   std::int64_t push_after_ = 0;        // outbox position the next batch starts after
   std::vector<std::int64_t> batch_positions_;   // the batch in flight
+  std::vector<std::string> batch_challenges_;   // each of its events' challenge
+  std::vector<std::string> batch_bundles_;      // its bundles' challenges, in the order sent
   std::size_t batch_limit_ = kMaxPushEvents;    // halved on 413
   std::set<std::int64_t> held_back_;   // outbox positions the server refused (kept, not resent)
   std::string pull_cursor_;            // the cursor of the pull in flight
@@ -188,6 +197,7 @@ class SyncEngine {
   std::string last_error_;
   SyncCounts counts_;
   bool procedures_changed_ = false;
+  bool agencies_changed_ = false;
   std::string server_, token_;         // copies of the sync_server and sync_token meta values
 };
 

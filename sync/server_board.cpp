@@ -89,6 +89,12 @@ Json ServerStore::board_dashboard(const Caller* caller, const BoardFilter& filte
   s.bind();
   while (s.step()) agencies.push_back(s.text(0));
   out["agencies"] = std::move(agencies);
+  // Challenges raised against an agency not in the directory (core/agencies.h), still not
+  // added: no one at that agency sees them until the administrator acts. A count only: the
+  // names as typed are for the administrator (`admin list-unlisted`), never the dashboard.
+  Stmt flagged(im.db, "SELECT count(*) FROM agency_flags WHERE typed NOT IN (SELECT name FROM agencies)");
+  flagged.bind();
+  out["agencies_not_listed"] = flagged.step() ? flagged.i64(0) : 0;
   return out;
 }
 

@@ -218,6 +218,18 @@ struct Routes {
         send_json(ex.res, 200, store.procedures_text());
     });
   }
+  // The Board's agency directory (core/agencies.h), asked for on every sync round: a
+  // device already holding this version gets a short answer.
+  void agencies(Exchange& ex) {
+    guard(ex, [&] {
+      authenticate(ex);
+      Json directory = store.agency_directory();
+      if (query_param(ex.req.target(), "version") == directory["version"].get<std::string>())
+        send_json(ex.res, 200, Json{{"version", directory["version"]}, {"unchanged", true}}.dump());
+      else
+        send_json(ex.res, 200, directory.dump());
+    });
+  }
   void me(Exchange& ex) {
     guard(ex, [&] { send_json(ex.res, 200, store.me(authenticate(ex)).dump()); });
   }
@@ -265,6 +277,7 @@ struct Routes {
         {true, "/api/logout", &Routes::logout},          {true, "/api/push", &Routes::push},
         {false, "/api/pull", &Routes::pull},             {false, "/api/procedures", &Routes::procedures},
         {false, "/api/me", &Routes::me},                 {false, "/api/aggregates", &Routes::aggregates},
+        {false, "/api/agencies", &Routes::agencies},
         {false, "/api/board/dashboard", &Routes::board_dashboard},
         {false, "/api/board/report.csv", &Routes::board_report},
     };

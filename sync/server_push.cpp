@@ -12,8 +12,12 @@
 //      conflict; an escalation "from stage 3" of a challenge its author saw at stage 1 is
 //      refused). An event whose parents the server does not hold yet is refused with
 //      parents_missing (the device retries later); it cannot be checked.
+// An opening must also name its other agency as the Board's directory does, or carry
+// "agency_not_listed" (core/agencies.h): one that does not is refused (409
+// agency_not_listed); a marked one is stored and flagged for the administrator.
 // Any refusal refuses the whole push (nothing written) and is quarantined by the HTTP
-// layer. After storing, the challenge's stage is the fold's stage, and that — never a
+// layer; its `field` names the bundle, so the client holds back that challenge only and
+// sends the rest again (sync/client.cpp). After storing, the challenge's stage is the fold's stage, and that — never a
 // number taken from an event — decides when the Board's feed receives the challenge.
 #include <sqlite3.h>
 
@@ -22,6 +26,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/agencies.h"
 #include "core/event_rules.h"
 #include "core/fold.h"
 #include "core/sha256.h"
@@ -43,6 +48,7 @@ struct IncomingBundle {
 
 struct PushRequest {
   std::string epoch;
+  std::vector<std::string> directory;   // the Board's agencies, read in the push's transaction
   std::vector<IncomingBundle> bundles;
   std::unordered_map<std::string, std::string> hashes;   // event id -> hash, in this request
   std::set<std::pair<std::string, std::int64_t>> device_seqs;
@@ -340,8 +346,20 @@ ChallengeState stored_state(ServerStore::Impl& im, const std::string& challenge)
 
 namespace {
 
+// An opening's other agency against the Board's directory (core/agencies.h): one not in
+// it must say so, or no one would ever see the challenge (agency_not_listed).
+void check_agency_listed(const Incoming& inc, const std::vector<std::string>& directory) {
+  try {
+    check_challenged_agency(directory, inc.event.body);
+  } catch (const RuleError& r) {
+    std::string field = inc.where + "." + r.field;
+    throw ApiError(409, "agency_not_listed", field + ": " + r.what(), field);
+  }
+}
+
 // Pass 2 for one event against the events already known (stored, or earlier in this push).
-void check_against_history(const Incoming& inc, History& history, const ProcedureLibrary& procedures) {
+void check_against_history(const Incoming& inc, History& history, const ProcedureLibrary& procedures,
+                           const std::vector<std::string>& directory) {
   const Event& e = inc.event;
   try {
     if (e.kind == EventKind::ChallengeOpened) {
@@ -349,6 +367,7 @@ void check_against_history(const Incoming& inc, History& history, const Procedur
         throw RuleError(RuleError::Category::State, "kind",
                         "challenge " + e.challenge + " is already open; a challenge is opened once");
       check_opening(procedures.find(e.body.value("procedure", "")), e.body, e.author);
+      check_agency_listed(inc, directory);
       return;
     }
     for (std::size_t k = 0; k < e.parents.size(); ++k)
@@ -383,6 +402,7 @@ Json ServerStore::push_checked(const Caller& caller, PushRequest& request, std::
   Json acked = Json::array();
   std::size_t added = 0;
   im.transaction([&] {
+    request.directory = agency_names(im);
     std::set<std::string> done_ids;
     for (auto& b : request.bundles) added += store_bundle(caller, b, request, done_ids, acked, now);
     Stmt seen(im.db, "UPDATE devices SET last_seen = ?2 WHERE device = ?1");
@@ -411,7 +431,7 @@ std::size_t ServerStore::store_bundle(const Caller& caller, IncomingBundle& b, P
     acked.push_back(e.id);
     if (stored_already(inc, history)) continue;     // acknowledged again, nothing written
     check_new_event(inc, request);
-    check_against_history(inc, history, im.procedures);
+    check_against_history(inc, history, im.procedures, request.directory);
     if (!known) {
       if (e.kind != EventKind::ChallengeOpened)
         throw ApiError(400, "bad_request",
@@ -419,6 +439,7 @@ std::size_t ServerStore::store_bundle(const Caller& caller, IncomingBundle& b, P
                            "; include its challenge_opened event first",
                        b.where + ".events");
       create_challenge(b, e);
+      flag_if_not_listed(caller, e, request.directory);
       known = true;
     }
     im.append_event(e, inc.text, now, caller.user_id);
@@ -491,6 +512,18 @@ void ServerStore::create_challenge(const IncomingBundle& b, const Event& opened)
   std::string challenger = text_at(opened.body, "challenger", "agency"), challenged = text_at(opened.body, "challenged", "agency");
   if (!challenger.empty()) im.add_party(b.challenge, challenger);
   if (!challenged.empty() && challenged != challenger) im.add_party(b.challenge, challenged);
+}
+
+// An opening accepted with its other agency marked as not listed, and really not in the
+// directory, is flagged for the Board's administrator (docs/board.md); a marked one naming a
+// listed agency (a device that had no directory yet) is an ordinary challenge.
+void ServerStore::flag_if_not_listed(const Caller& caller, const Event& opened, const std::vector<std::string>& directory) {
+  std::string typed = text_at(opened.body, "challenged", "agency");
+  if (!marked_not_listed(opened.body) || agency_listed(directory, typed)) return;
+  Stmt(impl_->db,
+       "INSERT OR IGNORE INTO agency_flags(challenge, typed, challenger, opened_at, user_id) VALUES(?1, ?2, ?3, ?4, ?5)")
+      .bind(opened.challenge, typed, text_at(opened.body, "challenger", "agency"), opened.at, caller.user_id)
+      .run();
 }
 
 // The stage is the fold's, and the Board's feed receives the challenge once the fold says

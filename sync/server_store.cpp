@@ -1,7 +1,10 @@
 // sync/server_store.cpp — the office sync server's database (see server_store.h for the
 // model). Schema, in one place:
 //   meta(key, value)                  epoch, board
-//   agencies(name)                    agencies users may belong to
+//   agencies(name)                    the Board's agency directory: users' agencies, and
+//                                     what devices choose the other agency from (core/agencies.h)
+//   agency_flags(challenge, typed, challenger, opened_at, user_id)   openings accepted naming an
+//                                     agency not in the directory, for the administrator
 //   users(id, username, name, job_title, agency, role, salt, password_hash, iterations,
 //         disabled)                   password_hash: Argon2id string, or PBKDF2 hex (salt,
 //                                     iterations) from before version 1, upgraded at sign-in
@@ -233,6 +236,10 @@ const char* const kMigrations[] = {
     // and when the server first told it so (UTC ms; NULL: not asked / not told yet).
     "ALTER TABLE devices ADD COLUMN wipe_requested INTEGER;"
     "ALTER TABLE devices ADD COLUMN wipe_told INTEGER;",
+    // 4: openings accepted naming an agency not in the Board's directory (core/agencies.h,
+    // "agency_not_listed"), for the Board's administrator: the name as typed, who raised it.
+    "CREATE TABLE IF NOT EXISTS agency_flags(challenge TEXT PRIMARY KEY, typed TEXT NOT NULL, challenger TEXT NOT NULL,"
+    "  opened_at INTEGER NOT NULL, user_id INTEGER NOT NULL);",
 };
 
 // The database and its WAL hold every agency's records: readable by the server's own user
@@ -328,6 +335,34 @@ std::vector<std::string> ServerStore::agencies() {
   Stmt s(impl_->db, "SELECT name FROM agencies ORDER BY name");
   s.bind();
   while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+std::vector<std::string> agency_names(ServerStore::Impl& im) {
+  std::vector<std::string> out;
+  Stmt s(im.db, "SELECT name FROM agencies ORDER BY name");
+  s.bind();
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+Json ServerStore::agency_directory() {
+  std::lock_guard lock(mutex_);
+  auto names = agency_names(*impl_);
+  // The version changes whenever the list does: a device holding it gets a short answer.
+  std::string joined;
+  for (const auto& n : names) joined += n + '\n';
+  return Json{{"version", sha256_hex(joined).substr(0, 32)}, {"agencies", std::move(names)}};
+}
+
+std::vector<UnlistedAgencyRow> ServerStore::unlisted_agencies() {
+  std::lock_guard lock(mutex_);
+  std::vector<UnlistedAgencyRow> out;
+  Stmt s(impl_->db,
+         "SELECT challenge, typed, challenger, opened_at, user_id, typed IN (SELECT name FROM agencies) "
+         "FROM agency_flags ORDER BY opened_at DESC, challenge");
+  s.bind();
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.i64(3), s.i64(4), s.i64(5) != 0});
   return out;
 }
 

@@ -129,6 +129,14 @@ struct BoardConfig {
   static BoardConfig from_json(const Json& j);   // missing members keep their defaults
 };
 
+// An opening the server accepted with its other agency marked as not in the Board's
+// directory (core/agencies.h): flagged for the Board's administrator to act on.
+struct UnlistedAgencyRow {
+  std::string challenge, typed, challenger;   // the name as the device typed it; the raising agency
+  std::int64_t opened_at = 0, user_id = 0;    // the event's time (UTC ms); who pushed it
+  bool listed_since = false;                  // the administrator has since added that name
+};
+
 struct QuarantineRow {
   std::int64_t at = 0, user_id = 0, bytes = 0;
   std::string device, code, field;
@@ -153,6 +161,12 @@ class ServerStore {
   // ---- administration (parley-server admin) ----
   void add_agency(const std::string& name);
   std::vector<std::string> agencies();
+  // GET /api/agencies: {"version", "agencies": [names, in order]}; the version is a digest
+  // of the list, so it changes exactly when the list does.
+  Json agency_directory();
+  // Openings accepted naming an agency not in the directory (marked "agency_not_listed"),
+  // newest first: what the Board's administrator must resolve (docs/board.md).
+  std::vector<UnlistedAgencyRow> unlisted_agencies();
   // Throws ApiError 400 bad_request for an unknown agency, role or a duplicate username.
   std::int64_t add_user(const std::string& username, const std::string& password, const std::string& name,
                         const std::string& job_title, const std::string& agency, const std::string& role);
@@ -268,6 +282,7 @@ class ServerStore {
   bool stored_already(const Incoming& event, const History& history);
   void check_new_event(const Incoming& event, const PushRequest& request);
   void create_challenge(const IncomingBundle& bundle, const Event& opened);
+  void flag_if_not_listed(const Caller& caller, const Event& opened, const std::vector<std::string>& directory);
   void follow_stage(const std::string& challenge, const ChallengeState& state);
   // After a push changed a challenge: its Board row, its messages and its wake time.
   std::size_t after_change(const std::string& challenge, const ChallengeState& state, std::int64_t now);

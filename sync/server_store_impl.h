@@ -95,6 +95,9 @@ struct ServerStore::Impl {
   bool party(const std::string& challenge, const std::string& audience);
 };
 
+// The Board's agency directory (admin add-agency), in name order.
+std::vector<std::string> agency_names(ServerStore::Impl& im);
+
 // The Board's settings as stored (defaults when none were set).
 BoardConfig board_config_of(ServerStore::Impl& im);
 

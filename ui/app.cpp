@@ -110,6 +110,17 @@ void App::persist(bool quiet) {
   platform::request_persist(generation_);
 }
 
+const std::vector<std::string>& App::agencies() {
+  if (!is_open()) {
+    agencies_.clear();
+    agencies_read_at_.reset();
+  } else if (agencies_read_at_ != closings_) {
+    agencies_ = store_->agencies();
+    agencies_read_at_ = closings_;
+  }
+  return agencies_;
+}
+
 bool App::tick_sync() {
   bool changed = false;
   std::uint64_t id = 0;
@@ -141,6 +152,7 @@ bool App::tick_sync() {
       sync_in_flight_.reset();
       sync_->on_response(request, response, now());
       if (sync_->procedures_changed()) load_server_procedures(false);
+      if (sync_->agencies_changed()) agencies_read_at_.reset();
     } else if (board.owns(id)) {
       BoardNotice note = board.on_response(id, response);
       if (!note.text.empty()) note.error ? set_error(note.text) : set_message(note.text);
@@ -340,6 +352,9 @@ void App::set_error(const std::string& text) {
 void App::set_message(const std::string& text) {
   message = text;
   message_is_error = false;
+  // Every outcome ("Discussion recorded", "Escalated to stage 2 ...") is announced, not
+  // only shown: a screen-reader user must hear that the action worked.
+  if (!text.empty()) platform::announce(text);
 }
 
 }  // namespace parley::ui

@@ -17,6 +17,7 @@
 #include "core/encryption.h"
 #include "core/engine.h"
 #include "sync/client.h"
+#include "ui/agency_picker.h"
 #include "ui/board_view.h"
 #include "ui/platform.h"
 
@@ -178,6 +179,12 @@ class App {
   std::string sign_in_error;
   bool just_signed_in = false;           // set once when a sign-in succeeds (the screen moves on)
 
+  // The Board's agency directory as this device last synced it (core/agencies.h), for the
+  // raise screen's picker: read from the store once, again after a sync brought a new copy
+  // or the store was reopened. Empty: never synced.
+  const std::vector<std::string>& agencies();
+  AgencyPicker agency_picker;            // the raise screen's other-agency choice
+
   void open_challenge(const std::string& id);
   // A link from an email ("#challenge=ID", docs/board.md): the challenge opens the next time
   // Home is shown (so after unlocking or signing in, never past them), if this device has it.
@@ -193,6 +200,8 @@ class App {
 
  private:
   std::string pending_link_;   // follow_link's challenge id, until Home is shown
+  std::vector<std::string> agencies_;
+  std::optional<std::uint64_t> agencies_read_at_;   // closings_ when agencies_ was read; none: stale
   std::string db_path_;
   Door door_ = Door::New;
   bool upgrade_needs_pin_ = false;

@@ -48,8 +48,8 @@ void make_old_database(const std::string& path, int version, const std::vector<E
     // Version 3 kept this device's unacknowledged events in outbox(event_id).
     if (version == 3 && e.device == own_device)
       REQUIRE(exec(db, "INSERT INTO outbox(event_id) VALUES('" + e.id + "')") == SQLITE_OK);
-    // Version 4 kept them in outbox(local_seq, event_id, at).
-    if (version == 4 && e.device == own_device)
+    // Versions 4 and 5 kept them in outbox(local_seq, event_id, at).
+    if ((version == 4 || version == 5) && e.device == own_device)
       REQUIRE(exec(db, "INSERT INTO outbox(local_seq, event_id, at) SELECT local_seq, id, at FROM events WHERE id = '" +
                            e.id + "'") == SQLITE_OK);
   }
@@ -104,7 +104,32 @@ TEST_CASE("every earlier version upgrades to the latest and keeps every event", 
     engine.record(id, EventKind::Comment, {{"text", "after the upgrade"}}, kA, at("2026-01-07T09:00"));
     CHECK(store.event_count() == 4);
     CHECK(store.outbox_count() == 4);
+    // Version 6 added the Board's agency directory: empty until the first sync.
+    CHECK(store.agencies().empty());
+    CHECK(store.agencies_version().empty());
   }
+}
+
+TEST_CASE("the agency directory: an old store upgrades to an empty one, which is kept whole across reopening",
+          "[store][agencies]") {
+  TempFile f("store-agencies");
+  {
+    Store old(f.path, StoreOptions{true, "", 5});
+    REQUIRE(old.schema_version() == 5);
+  }
+  {
+    Store store(f.path);
+    CHECK(store.schema_version() == Store::kLatestVersion);
+    CHECK(store.agencies().empty());
+    store.replace_agencies({"Demo Police", "Demo Housing Trust", "Demo Police"}, "v1");
+  }
+  Store again(f.path);
+  CHECK(again.agencies() == std::vector<std::string>{"Demo Housing Trust", "Demo Police"});
+  CHECK(again.agencies_version() == "v1");
+  // A new list replaces the old one whole (an agency the Board removed goes).
+  again.replace_agencies({"Demo Community Health"}, "v2");
+  CHECK(again.agencies() == std::vector<std::string>{"Demo Community Health"});
+  CHECK(again.agencies_version() == "v2");
 }
 
 TEST_CASE("the outbox: batches oldest first, acknowledgements, requeue, merged events stay out", "[store][outbox]") {

@@ -676,3 +676,93 @@ TEST_CASE("five full batches of 2,000 events are each stored whole", "[server][p
   CHECK(again["acked"].size() == 2000);
   CHECK(f.store->event_count() == 10001);
 }
+
+// ---- the Board's agency directory (core/agencies.h) ---------------------------------------
+
+namespace {
+
+// An opening by Sam against `agency`, written by the Fixture's device as it would be with
+// `device_directory` as its copy of the Board's list (empty: never synced).
+Json opening_bundle(Fixture& f, const std::string& agency, const std::vector<std::string>& device_directory,
+                    bool marked = false) {
+  f.asc.store.replace_agencies(device_directory, "test");
+  Json body = parley::test::open_body("salford-ssab");
+  body["challenged"]["agency"] = agency;
+  if (marked) body["agency_not_listed"] = true;
+  std::string id = f.asc.engine.open(body, parley::test::practitioner(kAsc));
+  return Json::parse(to_text(export_bundle(f.asc.engine, id)));
+}
+
+}  // namespace
+
+TEST_CASE("every pushed opening is checked against the Board's directory; a marked one is flagged",
+          "[server][push][agencies]") {
+  const std::vector<std::string> server_list = {kAsc, kHealth, "Northshire Board", kPolice};
+  struct Row {
+    const char* name;
+    std::string agency;
+    std::vector<std::string> device_list;
+    bool marked;
+    const char* refused;   // code, or nullptr: stored
+    bool flagged;
+  };
+  const std::vector<Row> rows = {
+      {"listed, chosen from the list", kPolice, server_list, false, nullptr, false},
+      {"unlisted, marked by the person", "Police", server_list, true, nullptr, true},
+      {"never synced: marked by the device, but listed", kPolice, {}, false, nullptr, false},
+      {"never synced: marked by the device, not listed", "Police", {}, false, nullptr, true},
+      {"unlisted on the server, listed on a stale device, unmarked", "Northshire Fire", {"Northshire Fire"}, false,
+       "agency_not_listed", false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    Fixture f;
+    Json bundle = opening_bundle(f, r.agency, r.device_list, r.marked);
+    std::int64_t before = f.store->event_count();
+    if (r.refused) {
+      try {
+        f.push(f.sam, f.push_of({bundle}));
+        FAIL("stored");
+      } catch (const ApiError& e) {
+        CHECK(e.status == 409);
+        CHECK(e.code == r.refused);
+        CHECK(e.field == "bundles[0].events[0].body.challenged.agency");
+        CHECK(std::string(e.what()).find("not in the Board's list of agencies") != std::string::npos);
+      }
+      CHECK(f.store->event_count() == before);
+      CHECK(f.store->unlisted_agencies().empty());
+      continue;
+    }
+    CHECK(f.push(f.sam, f.push_of({bundle}))["added"] == 1);
+    auto flags = f.store->unlisted_agencies();
+    REQUIRE(flags.size() == (r.flagged ? 1u : 0u));
+    Json dashboard = f.store->board_dashboard(nullptr, {}, 3000);
+    CHECK(dashboard["agencies_not_listed"] == (r.flagged ? 1 : 0));
+    if (!r.flagged) continue;
+    CHECK(flags[0].typed == r.agency);
+    CHECK(flags[0].challenger == kAsc);
+    CHECK(flags[0].challenge == bundle["challenge"]);
+    CHECK(flags[0].user_id == f.sam.user_id);
+    CHECK_FALSE(flags[0].listed_since);
+    // The dashboard never shows the name as typed (it may be anything a device typed).
+    CHECK(dashboard.dump().find("\"" + r.agency + "\"") == std::string::npos);
+    // Once the administrator adds the agency, the flag is settled.
+    f.store->add_agency(r.agency);
+    CHECK(f.store->unlisted_agencies()[0].listed_since);
+    CHECK(f.store->board_dashboard(nullptr, {}, 3000)["agencies_not_listed"] == 0);
+  }
+}
+
+TEST_CASE("the directory for devices: every agency, with a version that changes only with the list",
+          "[server][agencies]") {
+  Fixture f;
+  Json d = f.store->agency_directory();
+  CHECK(d["agencies"] == Json::array({"Northshire Board", kHealth, kAsc, kPolice}));   // in name order
+  const std::string version = d["version"];
+  CHECK_FALSE(version.empty());
+  CHECK(f.store->agency_directory()["version"] == version);
+  f.store->add_agency("Northshire Fire and Rescue");
+  Json after = f.store->agency_directory();
+  CHECK(after["version"] != version);
+  CHECK(after["agencies"].size() == 5);
+}

@@ -58,6 +58,13 @@ struct FakeServer {
             {"holidays", Json::parse(embedded_file("core/data/holidays.json"))}};
   }
   int procedure_requests = 0;
+  // The Board's agency directory as GET /api/agencies sends it; without the endpoint (a
+  // server from before it existed) the answer is 404. Empty by default: the engine checks
+  // nothing against an empty list, so the other tests' openings are not refused.
+  std::vector<std::string> agencies;
+  std::string agencies_version = "a1";
+  bool has_agencies_endpoint = true;
+  int agency_requests = 0;
   // A scripted answer for a request, instead of the normal one (nullopt: answer normally).
   std::function<std::optional<HttpResponse>(const HttpRequest&)> script;
 
@@ -84,6 +91,12 @@ struct FakeServer {
     }
     if (r.path == "/api/push") return push(Json::parse(r.body));
     if (r.path.rfind("/api/pull?", 0) == 0) return pull(r.path);
+    if (r.path.rfind("/api/agencies?version=", 0) == 0 && has_agencies_endpoint) {
+      ++agency_requests;
+      if (r.path.substr(22) == agencies_version)
+        return json_response(200, {{"version", agencies_version}, {"unchanged", true}});
+      return json_response(200, {{"version", agencies_version}, {"agencies", agencies}});
+    }
     if (r.path.rfind("/api/procedures?version=", 0) == 0) {
       ++procedure_requests;
       if (r.path.substr(24) == procedures_version)
@@ -506,7 +519,12 @@ TEST_CASE("the error table: what the engine does for each answer to a push", "[s
     auto after = sa.next(now);
     CHECK(bool(after && after->path.rfind("/api/pull", 0) == 0) == row.pulls_after);
     if (after) sa.on_response(*after, server.handle(*after), now);
-    // A first round ends by fetching the Board's procedures.
+    // A round ends by fetching the Board's agency directory, and a first round the
+    // Board's procedures too.
+    if (auto agencies = sa.next(now)) {
+      CHECK(agencies->path.rfind("/api/agencies", 0) == 0);
+      sa.on_response(*agencies, server.handle(*agencies), now);
+    }
     if (auto procedures = sa.next(now)) {
       CHECK(procedures->path.rfind("/api/procedures", 0) == 0);
       sa.on_response(*procedures, server.handle(*procedures), now);
@@ -558,6 +576,7 @@ TEST_CASE("a wipe answer in any phase stops the engine, keeps nothing of that ex
       {"/api/health", 3, false},
       {"/api/push", 3, false},
       {"/api/pull", 0, false},
+      {"/api/agencies", 0, true},
       {"/api/procedures", 0, true},
   };
   for (const auto& row : rows) {
@@ -588,6 +607,7 @@ TEST_CASE("a wipe answer in any phase stops the engine, keeps nothing of that ex
     CHECK((event_ids(a.store) == before) == !row.pulled_before);
     CHECK((a.store.meta("sync_cursor").value_or("0") == "0") == !row.pulled_before);
     CHECK(sa.server_procedures().empty());
+    CHECK(a.store.agencies().empty());
     // Nothing more is sent: not on request, not after a day, not after a restart.
     int pushes = server.pushes, pulls = server.pulls, procedures = server.procedure_requests;
     sa.request_sync();
@@ -896,4 +916,106 @@ TEST_CASE("the Board's procedures: fetched on the first round, then every 6 hour
   CHECK(a.store.quarantine_count() == quarantined + 1);
   CHECK(sync.status().state == SyncState::Error);
   CHECK_THAT(sync.status().last_error, Catch::Contains("procedures"));
+}
+
+TEST_CASE("the Board's agency directory: fetched every round, kept for offline use, asked by version",
+          "[sync][agencies]") {
+  FakeServer server;
+  server.agencies = {"Demo Housing Trust", "Demo Police"};
+  std::int64_t now = kStart;
+  Device a("sync-agencies", 120, kStart);
+  {
+    SyncEngine sa(a.engine);
+    sign_in(sa, server, now);
+    sync_until_quiet(sa, server, now);
+    CHECK(server.agency_requests == 1);
+    CHECK(sa.agencies_changed());
+    CHECK_FALSE(sa.agencies_changed());   // once
+    CHECK(a.store.agencies() == server.agencies);
+    CHECK(a.store.agencies_version() == "a1");
+
+    // Next round: the same version, a short "unchanged" answer, the copy stays.
+    now += SyncEngine::kRoundEveryMs;
+    sync_until_quiet(sa, server, now);
+    CHECK(server.agency_requests == 2);
+    CHECK_FALSE(sa.agencies_changed());
+    CHECK(a.store.agencies() == server.agencies);
+
+    // The administrator adds an agency: the next round replaces the copy whole.
+    server.agencies = {"Demo Community Health", "Demo Housing Trust", "Demo Police"};
+    server.agencies_version = "a2";
+    now += SyncEngine::kRoundEveryMs;
+    sync_until_quiet(sa, server, now);
+    CHECK(sa.agencies_changed());
+    CHECK(a.store.agencies() == server.agencies);
+    CHECK(sa.status().state == SyncState::Idle);
+  }
+  // Offline after one sync: a new engine (an app restart) with no server still has it, and
+  // the engine's rule uses it.
+  SyncEngine restarted(a.engine);
+  CHECK(a.store.agencies().size() == 3);
+  Json body = open_body("shropshire-sscp");
+  body["challenged"]["agency"] = "Police";
+  CHECK_THROWS_AS(a.engine.open(body, kA, now), RuleError);
+
+  // A list that is not a list of names is kept aside; the copy the device has stays.
+  server.agencies_version = "a3";
+  server.script = [&](const HttpRequest& r) -> std::optional<HttpResponse> {
+    if (r.path.rfind("/api/agencies", 0) == 0) return json_response(200, {{"version", "a3"}, {"agencies", {"", 7}}});
+    return std::nullopt;
+  };
+  now += SyncEngine::kRoundEveryMs;
+  sync_until_quiet(restarted, server, now);
+  CHECK(a.store.agencies().size() == 3);
+  CHECK(a.store.agencies_version() == "a2");
+  CHECK(a.store.quarantine_count() == 1);
+  CHECK_THAT(restarted.status().last_error, Catch::Contains("list of agencies"));
+}
+
+TEST_CASE("a server without the agency directory endpoint: the round goes on without one", "[sync][agencies]") {
+  FakeServer server;
+  server.has_agencies_endpoint = false;
+  std::int64_t now = kStart;
+  Device a("sync-no-agencies", 121, kStart);
+  SyncEngine sa(a.engine);
+  sign_in(sa, server, now);
+  a.engine.open(open_body("shropshire-sscp"), kA, kStart);
+  sync_until_quiet(sa, server, now);
+  CHECK(sa.status().state == SyncState::Idle);
+  CHECK(a.store.outbox_count() == 0);
+  CHECK(a.store.agencies().empty());
+}
+
+TEST_CASE("a refusal naming one bundle holds back that challenge only; the rest of the batch is sent",
+          "[sync][errors][agencies]") {
+  FakeServer server;
+  std::int64_t now = kStart;
+  Device a("sync-one-bad", 122, kStart);
+  SyncEngine sa(a.engine);
+  sign_in(sa, server, now);
+  const std::string good1 = a.engine.open(open_body("shropshire-sscp"), kA, kStart);
+  const std::string bad = a.engine.open(open_body("bury-sab"), kA, kStart);
+  const std::string good2 = a.engine.open(open_body("salford-ssab"), kA, kStart);
+  add_comments(a, bad, 1, "on the bad one");
+  // The server refuses any push holding `bad`, naming its bundle (as parley-server does).
+  server.script = [&](const HttpRequest& r) -> std::optional<HttpResponse> {
+    if (r.path != "/api/push") return std::nullopt;
+    Json body = Json::parse(r.body);
+    for (std::size_t i = 0; i < body["bundles"].size(); ++i)
+      if (body["bundles"][i]["challenge"] == bad) {
+        std::string field = "bundles[" + std::to_string(i) + "].events[0].body.challenged.agency";
+        return json_response(409, {{"error", {{"code", "agency_not_listed"}, {"field", field},
+                                              {"message", field + ": 'Police' is not in the Board's list of agencies"}}}});
+      }
+    return std::nullopt;
+  };
+  sync_until_quiet(sa, server, now);
+  std::set<std::string> on_server;
+  for (const auto& [id, e] : server.events) on_server.insert(e["challenge"].get<std::string>());
+  CHECK(on_server == std::set<std::string>{good1, good2});
+  CHECK(a.store.outbox_count() == 2);   // the bad opening and its comment, kept
+  SyncStatus s = sa.status();
+  CHECK(s.state == SyncState::Error);
+  CHECK_THAT(s.last_error, Catch::Contains("2 change(s) were refused"));
+  CHECK_THAT(s.last_error, Catch::Contains("[agency_not_listed]"));
 }

@@ -523,3 +523,49 @@ TEST_CASE("an email's link opens its challenge once Home is shown, never past un
   CHECK(app.screen == ui::Screen::Challenge);
   CHECK(app.selected == id);
 }
+
+TEST_CASE("the raise screen's other agency: from the synced list, or chosen as not in it", "[ui][agencies]") {
+  TempFile f("app-agencies");
+  FixedClock clock(at("2026-01-20T12:00"));
+  IdSource ids(67);
+  ui::App app(f.path, clock, ids);
+  start(app);
+  // Never synced: nothing to check against; the field takes what is typed.
+  CHECK(app.agencies().empty());
+  std::string typed = "Police";
+  CHECK(ui::agency_ready(app, typed));
+
+  // A sync brought the Board's list (the sync engine writes it to the store).
+  app.store().replace_agencies({"Demo Housing Trust", "Demo Police"}, "v1");
+  app.tick_sync();   // nothing in flight; the list is re-read after a lock or a new copy
+  app.lock("", "test");
+  REQUIRE(app.unlock(kPassphrase));
+  CHECK(app.agencies() == std::vector<std::string>{"Demo Housing Trust", "Demo Police"});
+
+  struct Row {
+    std::string typed;
+    bool not_listed;
+    bool ready;
+    std::string after;   // the field once ready (the list's spelling)
+  };
+  const std::vector<Row> rows = {
+      {"Demo Police", false, true, "Demo Police"},
+      {"demo police", false, true, "Demo Police"},
+      {"Police", false, false, "Police"},
+      {"Police", true, true, "Police"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.typed << (r.not_listed ? " (not in the list)" : ""));
+    app.agency_picker = {};
+    app.agency_picker.not_listed = r.not_listed;
+    std::string value = r.typed;
+    CHECK(ui::agency_ready(app, value) == r.ready);
+    CHECK(value == r.after);
+    if (r.ready) {
+      CHECK(app.agency_picker.error.empty());
+    } else {
+      CHECK_THAT(app.agency_picker.error, Catch::Contains("is not in the Board's list of agencies"));
+      CHECK_THAT(app.agency_picker.error, Catch::Contains("Not in the list"));
+    }
+  }
+}

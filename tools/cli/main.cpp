@@ -14,6 +14,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/agencies.h"
 #include "core/engine.h"
 #include "core/event_rules.h"
 #include "sync/bundle.h"
@@ -54,6 +55,9 @@ Challenges (all take --db FILE; recording commands take --at TIME and --as NAME
         --challenger-name N --challenger-agency A [--challenger-job-title T] [--challenger-role R]
         --challenged-agency A [--challenged-name N] [--challenged-job-title T] [--challenged-role R]
         --category C --summary TEXT [--agency-views TEXT] [--risk standard|at-risk] [--copied-to X]...
+        [--agency-not-listed]
+      --challenged-agency: as the Board's list of agencies names it (synced by 'parley sync');
+      --agency-not-listed records one that is not in it, flagged to the Board's administrator
   parley --db FILE challenge record-discussion ID --with "NAME|JOB TITLE|AGENCY"... --method M
         --summary TEXT --agreed yes|no [--fulfils ACTION,...] [--subject-views TEXT]
   parley --db FILE challenge agree-action ID --description TEXT --owner NAME [--due YYYY-MM-DD]
@@ -447,7 +451,7 @@ int cmd_challenge_open(Context& c) {
                            "lacks-capacity", "subject-views", "challenger-name", "challenger-agency",
                            "challenger-job-title", "challenger-role", "challenged-agency", "challenged-name",
                            "challenged-job-title", "challenged-role", "category", "summary", "agency-views", "risk",
-                           "copied-to"}));
+                           "copied-to", "agency-not-listed"}));
   if (c.args.words.size() != 2) throw UsageError("usage: parley --db FILE challenge open --procedure ID ...");
   const Procedure& p = need_procedure(c, c.args.need("procedure", "which Board procedure applies"));
   if (!c.args.has("imminent-risk"))
@@ -488,6 +492,7 @@ int cmd_challenge_open(Context& c) {
     body["risk"] = r == "at-risk" ? "at_risk" : r;
   }
   if (c.args.has("copied-to")) body["copied_to"] = c.args.all("copied-to");
+  if (c.args.has("agency-not-listed")) body[kAgencyNotListed] = true;
   auto at = at_from(c);
   Db db = open_db(c, true);
   // The author is the challenger; when this database's identity is that person (after
@@ -501,9 +506,24 @@ int cmd_challenge_open(Context& c) {
       if (me.is_object() && me.value("name", "") == author.name && me.value("agency", "") == author.agency)
         author = Author{author.name, me.value("job_title", author.job_title), author.agency, me.value("role", author.role)};
     }
-  std::string id = db.engine->open(body, author, at);
+  std::string id;
+  try {
+    id = db.engine->open(body, author, at);
+  } catch (const RuleError& e) {
+    // The Board's directory rule (core/agencies.h) said no: say which flag records it anyway.
+    if (e.field != "body.challenged.agency" || body.contains(kAgencyNotListed)) throw;
+    const std::string typed = challenged.value("agency", "");
+    std::string close;
+    for (const auto& name : close_agencies(db.store->agencies(), typed))
+      close += (close.empty() ? "" : ", ") + ("'" + name + "'");
+    throw CommandError("--challenged-agency: '" + typed + "' is not in the Board's list of agencies" +
+                       (close.empty() ? "" : " (close matches: " + close + ")") +
+                       ". Give the name as the list has it, or pass --agency-not-listed to record it as typed: it "
+                       "is flagged to the Board's administrator, and that agency will not see the challenge until "
+                       "the administrator adds it");
+  }
   if (c.json) {
-    print_json({{"challenge", id}, {"imminent_risk_guidance_shown", imminent}});
+    print_json({{"challenge", id}, {"imminent_risk_guidance_shown", imminent}, {"agency_not_listed", marked_not_listed(db.engine->state(id).opened_body)}});
     return 0;
   }
   if (imminent) {
@@ -829,7 +849,7 @@ int main(int argc, char** argv) {
   std::string db_path;
   bool db_existed = true;
   try {
-    c.args = Args::parse(argc, argv, {"json", "copied", "password-stdin", "missed"});
+    c.args = Args::parse(argc, argv, {"json", "copied", "password-stdin", "missed", "agency-not-listed"});
     c.json = c.args.has("json");
     db_path = c.args.get("db");
     db_existed = db_path.empty() || std::filesystem::exists(db_path);

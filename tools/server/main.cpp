@@ -58,6 +58,7 @@ const char* kUsage =
     "  parley-server admin --data DIR disable-user USERNAME     (refuses sign-in; revokes all their devices)\n"
     "  parley-server admin --data DIR enable-user USERNAME\n"
     "  parley-server admin --data DIR list-users | list-devices | list-quarantine\n"
+    "  parley-server admin --data DIR list-unlisted   (challenges raised against an agency not in the directory)\n"
     "  parley-server admin --data DIR revoke-device DEVICE [--wipe]\n"
     "      --wipe  also tell the device to erase its Parley records at its next contact (a lost device)\n"
     "  parley-server admin --data DIR new-epoch      (after restoring a backup)\n"
@@ -220,6 +221,15 @@ int admin(int argc, char** argv) {
     for (const auto& q : store->quarantine())
       std::printf("%s\tuser %lld\tdevice %s\t%s\t%s\t%lld bytes\n", when(q.at).c_str(), static_cast<long long>(q.user_id),
                   q.device.c_str(), q.code.c_str(), q.field.c_str(), static_cast<long long>(q.bytes));
+  } else if (cmd == "list-unlisted") {
+    // Challenges accepted naming an agency not in the directory (core/agencies.h): add the
+    // agency (add-agency, and its users) or ask a party to add the right one.
+    only(a, {"data"});
+    words(1, "list-unlisted");
+    for (const auto& u : store->unlisted_agencies())
+      std::printf("%s	%s	raised by %s (user %lld)	against \"%s\"\t%s\n", when(u.opened_at).c_str(), u.challenge.c_str(),
+                  u.challenger.c_str(), static_cast<long long>(u.user_id), u.typed.c_str(),
+                  u.listed_since ? "now in the directory" : "NOT IN THE DIRECTORY: no one at that agency sees it");
   } else if (cmd == "revoke-device") {
     only(a, {"data", "wipe"});
     words(2, "revoke-device DEVICE [--wipe]");
