@@ -1,5 +1,7 @@
 // core/engine.cpp — derived view and validated commands (see engine.h).
 #include "core/engine.h"
+
+#include "core/agencies.h"
 #include "core/history.h"
 #include "core/json_read.h"
 #include "core/procedure_rules.h"
@@ -376,6 +378,8 @@ std::string Engine::open(Json body, const Author& author, std::optional<std::int
     throw CommandError("unknown procedure '" + text_of(body, "procedure") + "'; known: " + ids);
   }
   check_opening(p, body, author.to_json());
+  // The other agency as the Board's directory names it, or marked as not listed.
+  settle_challenged_agency(store_.agencies(), body);
   body["procedure_digest"] = p->digest;
   body["board"] = p->board.name;
   std::int64_t at = checked_time(at_opt, clock_);

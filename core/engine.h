@@ -125,8 +125,11 @@ class Engine {
   // date_of_birth, lacks_capacity, views}, challenger{name, job_title, agency, role},
   // challenged{name, job_title, agency, role}, category, summary, agency_views, risk
   // ("standard" | "at_risk"), imminent_risk (bool: the question was asked and answered),
-  // copied_to[]. When imminent_risk is true the Board's emergency guidance is recorded as
-  // shown (the caller shows it). Returns the new challenge id.
+  // copied_to[], agency_not_listed (bool: the person chose "not in the list"). The other
+  // agency is settled against the store's agency directory (core/agencies.h
+  // settle_challenged_agency): an unlisted one without the marker is a RuleError at
+  // "body.challenged.agency". When imminent_risk is true the Board's emergency guidance is
+  // recorded as shown (the caller shows it). Returns the new challenge id.
   std::string open(Json body, const Author& author, std::optional<std::int64_t> at = {});
 
   // Records one event of `kind` on a challenge after checking it against the state and

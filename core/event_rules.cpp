@@ -59,6 +59,9 @@ std::vector<KindRule> build_rules() {
                 text("agency_views", "views of each agency", false, "agency-views"),
                 choice("risk", "risk", {"standard", "at_risk"}, false, "risk"),
                 of_type("copied_to", T::Texts, "copied to", false, "copied-to"),
+                // The other agency is not in the Board's directory: core/agencies.h.
+                of_type("agency_not_listed", T::Bool, "the other agency is not in the Board's list", false,
+                        "agency-not-listed"),
                 by_engine(text("procedure_digest", "procedure digest", false)),
                 by_engine(text("board", "Board", false))},
                false, true, false, false});
@@ -155,68 +158,146 @@ std::string joined(const std::vector<std::string>& list) {
 }
 [[noreturn]] void bad_shape(const std::string& field, const std::string& message) { refuse(Category::Shape, field, message); }
 
+// The words asking for a field a person left out or blank, by event kind and the field's
+// path inside the body (list indexes dropped: "with.name"). These are what forms show at
+// the field and what the office server and the CLI answer, so they are plain words to the
+// person filling it in. A field not listed gets "Enter the <label>".
+struct Ask {
+  EventKind kind;
+  const char* path;
+  const char* words;
+};
+const Ask kAsks[] = {
+    {EventKind::ChallengeOpened, "procedure", "Choose your Safeguarding Board's procedure"},
+    {EventKind::ChallengeOpened, "subject", "Enter the name of the person this is about"},
+    {EventKind::ChallengeOpened, "subject.name", "Enter the name of the person this is about"},
+    {EventKind::ChallengeOpened, "challenger", "Say who is raising this: your name and agency are needed"},
+    {EventKind::ChallengeOpened, "challenger.name", "Say who is raising this: your name is needed"},
+    {EventKind::ChallengeOpened, "challenger.agency", "Say who is raising this: your agency is needed"},
+    {EventKind::ChallengeOpened, "challenged", "Enter the other agency, whose decision you disagree with"},
+    {EventKind::ChallengeOpened, "challenged.agency", "Enter the other agency, whose decision you disagree with"},
+    {EventKind::ChallengeOpened, "category", "Choose what the disagreement is about"},
+    {EventKind::ChallengeOpened, "summary", "Enter the reason for the dispute"},
+    {EventKind::PartyAdded, "party", "Enter the name and agency of the party to add"},
+    {EventKind::PartyAdded, "party.name", "Enter the name of the party to add"},
+    {EventKind::PartyAdded, "party.agency", "Enter the agency of the party to add"},
+    {EventKind::DiscussionRecorded, "with", "Say who the discussion was with (name, job title, agency)"},
+    {EventKind::DiscussionRecorded, "with.name", "Say who the discussion was with (name, job title, agency)"},
+    {EventKind::DiscussionRecorded, "method", "Choose how the discussion was held"},
+    {EventKind::DiscussionRecorded, "summary", "Enter what was discussed"},
+    {EventKind::ActionAgreed, "description", "Enter the action"},
+    {EventKind::ActionAgreed, "owner", "Enter who will do it"},
+    {EventKind::Escalated, "reason", "Enter why it is being escalated"},
+    {EventKind::Escalated, "tried", "Enter what was tried at this stage"},
+    {EventKind::Expedited, "reason", "Enter who is at risk of harm, and why"},
+    {EventKind::NotificationSent, "to", "Choose who was notified"},
+    {EventKind::NotificationSent, "reason", "Enter why they were notified"},
+    {EventKind::OutcomeAgreed, "outcome", "Enter the outcome"},
+    {EventKind::FeedbackGiven, "to", "Enter who the feedback was given to"},
+    {EventKind::FeedbackGiven, "summary", "Enter the feedback"},
+    {EventKind::RecordSigned, "side", "Choose whose manager is signing"},
+    {EventKind::RecordSigned, "name", "Enter the name of the person signing"},
+    {EventKind::RecordSigned, "job_title", "Enter the job title of the person signing"},
+    {EventKind::RecordSigned, "agency", "Enter the agency of the person signing"},
+    {EventKind::RecordSigned, "date", "Enter the date it was signed"},
+    {EventKind::Referred, "route", "Choose where it is referred"},
+    {EventKind::LearningRecorded, "lessons", "Enter the lessons to share"},
+    {EventKind::ViewsRecorded, "views", "Enter the person's views and wishes"},
+    {EventKind::Comment, "text", "Enter a comment"},
+    {EventKind::Correction, "reason", "Enter the reason for the correction"},
+    {EventKind::ReviewSettled, "decision", "Enter what was decided"},
+};
+
+// "body.with[0].name" -> "with.name".
+std::string plain_path(const std::string& where) {
+  std::string out;
+  for (std::size_t i = where.rfind("body.", 0) == 0 ? 5 : 0; i < where.size(); ++i) {
+    if (where[i] == '[') {
+      while (i < where.size() && where[i] != ']') ++i;
+      continue;
+    }
+    out += where[i];
+  }
+  return out;
+}
+
+const char* ask_for(EventKind kind, const std::string& path) {
+  for (const auto& a : kAsks)
+    if (a.kind == kind && path == a.path) return a.words;
+  return nullptr;
+}
+
+// The words for a missing or blank field at `where`: the ask, else the field's own
+// `missing`, else "Enter the <label>".
+std::string missing_words(EventKind kind, const std::string& where, const std::string& label,
+                          const std::string& missing = "") {
+  if (const char* a = ask_for(kind, plain_path(where))) return a;
+  return missing.empty() ? "Enter the " + label : missing;
+}
+
 // Text of `v` checked as a field: present and a string, non-blank when required, not too
 // long. `where` is the path for the error; `label` the words.
-void check_text(const Json& v, bool required, const std::string& where, const std::string& label) {
+void check_text(EventKind kind, const Json& v, bool required, const std::string& where, const std::string& label) {
   if (!v.is_string()) bad_shape(where, label + " must be text");
   const auto& s = v.get_ref<const std::string&>();
-  if (required && blank(s)) bad_shape(where, label + " is empty");
+  if (required && blank(s)) bad_shape(where, missing_words(kind, where, label));
   if (s.size() > kMaxTextLength)
     bad_shape(where, label + " is longer than " + std::to_string(kMaxTextLength) + " characters");
 }
 
 // A named member of an object, checked as text when present.
-void member_text(const Json& obj, const char* key, bool required, const std::string& where, const std::string& label) {
+void member_text(EventKind kind, const Json& obj, const char* key, bool required, const std::string& where,
+                 const std::string& label) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
-    if (required) bad_shape(where + "." + key, label + " is missing");
+    if (required) bad_shape(where + "." + key, missing_words(kind, where + "." + key, label));
     return;
   }
-  check_text(*it, required, where + "." + key, label);
+  check_text(kind, *it, required, where + "." + key, label);
 }
 
-void check_person(const Json& p, unsigned needs, const std::string& where, const std::string& label) {
-  if (!p.is_object()) bad_shape(where, label + " is missing");
-  member_text(p, "name", needs & kNeedsName, where, label + " name");
-  member_text(p, "agency", needs & kNeedsAgency, where, label + " agency");
-  member_text(p, "job_title", false, where, label + " job title");
+void check_person(EventKind kind, const Json& p, unsigned needs, const std::string& where, const std::string& label) {
+  if (!p.is_object()) bad_shape(where, missing_words(kind, where, label));
+  member_text(kind, p, "name", needs & kNeedsName, where, label + " name");
+  member_text(kind, p, "agency", needs & kNeedsAgency, where, label + " agency");
+  member_text(kind, p, "job_title", false, where, label + " job title");
   auto role = p.find("role");
   if (role != p.end() && !role->is_null()) {
-    check_text(*role, false, where + ".role", label + " role");
+    check_text(kind, *role, false, where + ".role", label + " role");
     std::string r = role->get<std::string>();
     if (!r.empty() && !one_of(role_levels(), r))
       bad_shape(where + ".role", label + " role '" + r + "' is not one of: " + joined(role_levels()));
   }
 }
 
-void check_subject(const Json& s, const std::string& where) {
-  check_person(s, kNeedsName, where, "subject");
-  auto kind = s.find("kind");
-  if (kind != s.end() && !kind->is_null() && !(kind->is_string() && one_of({"adult", "child"}, kind->get<std::string>())))
-    bad_shape(where + ".kind", "subject kind " + kind->dump() + " is not one of: adult, child");
+void check_subject(EventKind kind, const Json& s, const std::string& where) {
+  check_person(kind, s, kNeedsName, where, "subject");
+  auto sk = s.find("kind");
+  if (sk != s.end() && !sk->is_null() && !(sk->is_string() && one_of({"adult", "child"}, sk->get<std::string>())))
+    bad_shape(where + ".kind", "subject kind " + sk->dump() + " is not one of: adult, child");
   auto dob = s.find("date_of_birth");
   if (dob != s.end() && !dob->is_null() && !(dob->is_string() && parse_date(dob->get<std::string>())))
-    bad_shape(where + ".date_of_birth", "subject date of birth must be a date written YYYY-MM-DD");
+    bad_shape(where + ".date_of_birth", "Enter the date of birth as year-month-day, for example 2001-04-30, or leave it out");
   auto cap = s.find("lacks_capacity");
   if (cap != s.end() && !cap->is_null() && !cap->is_boolean())
     bad_shape(where + ".lacks_capacity", "subject lacks_capacity must be true or false");
-  member_text(s, "views", false, where, "subject's views");
+  member_text(kind, s, "views", false, where, "subject's views");
   auto ids = s.find("identifiers");
   if (ids == s.end() || ids->is_null()) return;
   if (!ids->is_array()) bad_shape(where + ".identifiers", "subject identifiers must be a list of {system, value}");
   for (std::size_t i = 0; i < ids->size(); ++i) {
     std::string w = where + ".identifiers[" + std::to_string(i) + "]";
     if (!(*ids)[i].is_object()) bad_shape(w, "each subject identifier must be {system, value}");
-    member_text((*ids)[i], "system", true, w, "identifier system");
-    member_text((*ids)[i], "value", true, w, "identifier value");
+    member_text(kind, (*ids)[i], "system", true, w, "identifier system");
+    member_text(kind, (*ids)[i], "value", true, w, "identifier value");
   }
 }
 
-void check_field(const FieldRule& f, const Json& v, const std::string& where) {
+void check_field(EventKind kind, const FieldRule& f, const Json& v, const std::string& where) {
   switch (f.type) {
-    case T::Text: check_text(v, f.required, where, f.label); break;
+    case T::Text: check_text(kind, v, f.required, where, f.label); break;
     case T::Choice: {
-      check_text(v, true, where, f.label);
+      check_text(kind, v, true, where, f.label);
       std::string s = v.get<std::string>();
       if (!one_of(f.choices, s)) bad_shape(where, f.label + " '" + s + "' is not one of: " + joined(f.choices));
       break;
@@ -225,22 +306,24 @@ void check_field(const FieldRule& f, const Json& v, const std::string& where) {
       if (!v.is_boolean()) bad_shape(where, f.missing.empty() ? f.label + " must be true or false" : f.missing);
       break;
     case T::Date:
-      if (!v.is_string() || !parse_date(v.get<std::string>())) bad_shape(where, f.label + " must be a date written YYYY-MM-DD");
+      if (!v.is_string() || !parse_date(v.get<std::string>()))
+        bad_shape(where, "Enter the " + f.label + " as year-month-day, for example 2026-12-08");
       break;
     case T::Stage:
       if (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > 50)
         bad_shape(where, f.label + " must be a whole number from 1 to 50");
       break;
-    case T::Person: check_person(v, f.person_needs, where, f.label); break;
+    case T::Person: check_person(kind, v, f.person_needs, where, f.label); break;
     case T::People:
-      if (!v.is_array() || v.empty()) bad_shape(where, f.missing.empty() ? f.label + " is missing" : f.missing);
+      if (!v.is_array() || v.empty()) bad_shape(where, missing_words(kind, where, f.label, f.missing));
       for (std::size_t i = 0; i < v.size(); ++i)
-        check_person(v[i], kNeedsName, where + "[" + std::to_string(i) + "]", f.label);
+        check_person(kind, v[i], kNeedsName, where + "[" + std::to_string(i) + "]", f.label);
       break;
-    case T::Subject: check_subject(v, where); break;
+    case T::Subject: check_subject(kind, v, where); break;
     case T::Texts:
       if (!v.is_array()) bad_shape(where, f.label + " must be a list of text");
-      for (std::size_t i = 0; i < v.size(); ++i) check_text(v[i], false, where + "[" + std::to_string(i) + "]", f.label);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        check_text(kind, v[i], false, where + "[" + std::to_string(i) + "]", f.label);
       break;
     case T::Object:
       if (!v.is_object()) bad_shape(where, f.missing.empty() ? f.label + " must be an object" : f.missing);
@@ -249,6 +332,16 @@ void check_field(const FieldRule& f, const Json& v, const std::string& where) {
       if (!v.is_array()) bad_shape(where, f.label + " must be a list");
       break;
   }
+}
+
+// One of the kind's fields in `body`: given when required, and of its type.
+void check_one(EventKind kind, const FieldRule& f, const Json& body) {
+  auto it = body.find(f.name);
+  if (it == body.end() || it->is_null()) {
+    if (f.required) bad_shape("body." + f.name, missing_words(kind, "body." + f.name, f.label, f.missing));
+    return;
+  }
+  check_field(kind, f, *it, "body." + f.name);
 }
 
 // Safe readers for rules over state: never throw on a type the shape check let through.
@@ -296,14 +389,7 @@ const std::vector<std::string>& fixed_fields() {
 void check_body(EventKind kind, const Json& body) {
   if (!body.is_object()) bad_shape("body", "event details must be an object");
   const KindRule& rule = kind_rule(kind);
-  for (const auto& f : rule.fields) {
-    auto it = body.find(f.name);
-    if (it == body.end() || it->is_null()) {
-      if (f.required) bad_shape("body." + f.name, f.missing.empty() ? f.label + " is missing" : f.missing);
-      continue;
-    }
-    check_field(f, *it, "body." + f.name);
-  }
+  for (const auto& f : rule.fields) check_one(kind, f, body);
   auto fulfils = body.find("fulfils");
   if (fulfils != body.end() && !fulfils->is_null()) {
     if (!rule.may_fulfil) bad_shape("body.fulfils", "a " + std::string(to_string(kind)) + " does not tick required actions");
@@ -382,17 +468,40 @@ namespace {
 
 [[noreturn]] void broken(const std::string& field, const std::string& message) { refuse(Category::State, field, message); }
 
-// The rules of one kind against the state its author saw (the body's shape is checked).
-void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& body) {
+std::string closed_refusal(const ChallengeState& s, EventKind kind) {
+  if (!s.closed || kind_rule(kind).allowed_after_close) return "";
+  return "challenge " + s.id + " is closed; only comments, corrections, signatures, feedback, "
+         "views, notifications and learning can be added";
+}
+
+// The rules of a kind against the state that hold whatever the event's details say.
+std::string state_refusal(const ChallengeState& s, const Procedure& p, EventKind kind) {
   switch (kind) {
     case EventKind::ChallengeOpened:
-      broken("kind", "challenge " + s.id + " is already open; a challenge is opened once (raise a new one instead)");
-    case EventKind::Escalated: {
-      if (s.outcome_recorded)
-        broken("kind", "an outcome is already agreed for " + s.id + "; record a correction or close it instead");
+      return "challenge " + s.id + " is already open; a challenge is opened once (raise a new one instead)";
+    case EventKind::Escalated:
+      if (s.outcome_recorded) return "an outcome is already agreed for " + s.id + "; record a correction or close it instead";
       if (s.stage >= p.last_stage())
-        broken("kind", "stage " + std::to_string(s.stage) + " is the last stage of " + p.id +
-                           "; record the outcome or refer it elsewhere");
+        return "stage " + std::to_string(s.stage) + " is the last stage of " + p.id + "; record the outcome or refer it elsewhere";
+      return "";
+    case EventKind::Expedited:
+      return expedited(s, p) ? "challenge " + s.id + " is already expedited" : "";
+    case EventKind::OutcomeAgreed:
+      return s.outcome_recorded ? "an outcome is already recorded for " + s.id + "; correct it instead of recording another" : "";
+    case EventKind::RecordSigned:
+      return !s.outcome_recorded && !s.closed ? "the record is signed once the outcome is recorded; record the outcome first" : "";
+    case EventKind::Closed:
+      return !s.outcome_recorded && s.referrals.empty() ? "record the outcome (or a referral elsewhere) before closing " + s.id : "";
+    default:
+      return "";
+  }
+}
+
+// The rules of one kind against the state its author saw (the body's shape is checked).
+void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& body) {
+  if (std::string why = state_refusal(s, p, kind); !why.empty()) broken("kind", why);
+  switch (kind) {
+    case EventKind::Escalated: {
       std::int64_t from = body["from_stage"].get<std::int64_t>(), to = body["to_stage"].get<std::int64_t>();
       if (from != s.stage)
         broken("body.from_stage", "an escalation from stage " + std::to_string(from) + ", but challenge " + s.id +
@@ -400,17 +509,6 @@ void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, co
       if (to != from + 1) broken("body.to_stage", "an escalation goes to the next stage, " + std::to_string(from + 1));
       break;
     }
-    case EventKind::Expedited:
-      if (expedited(s, p)) broken("kind", "challenge " + s.id + " is already expedited");
-      break;
-    case EventKind::OutcomeAgreed:
-      if (s.outcome_recorded)
-        broken("kind", "an outcome is already recorded for " + s.id + "; correct it instead of recording another");
-      break;
-    case EventKind::RecordSigned:
-      if (!s.outcome_recorded && !s.closed)
-        broken("kind", "the record is signed once the outcome is recorded; record the outcome first");
-      break;
     case EventKind::ActionCompleted: {
       std::string ref = body["action"].get<std::string>();
       const AgreedAction* found = nullptr;
@@ -420,10 +518,6 @@ void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, co
       if (found->completed) broken("body.action", "action '" + found->description + "' is already complete");
       break;
     }
-    case EventKind::Closed:
-      if (!s.outcome_recorded && s.referrals.empty())
-        broken("kind", "record the outcome (or a referral elsewhere) before closing " + s.id);
-      break;
     case EventKind::Correction: {
       std::string target = body["corrects"].get<std::string>();
       const Event* e = s.find(target);
@@ -435,7 +529,7 @@ void check_state(const ChallengeState& s, const Procedure& p, EventKind kind, co
       if (changes != body.end() && changes->is_object())
         for (auto it = changes->begin(); it != changes->end(); ++it)
           if (const FieldRule* f = field_rule(kind_rule(e->kind), it.key()); f && !it->is_null())
-            check_field(*f, *it, "body.changes." + it.key());
+            check_field(e->kind, *f, *it, "body.changes." + it.key());
       break;
     }
     case EventKind::ReviewSettled: {
@@ -470,9 +564,7 @@ void check_event(const ChallengeState& before, const Procedure& p, EventKind kin
                  const Json& author, std::int64_t at) {
   if (!before.opened) broken("parents", "the challenge's opening is not among the events this one follows");
   check_author(kind, author, before);
-  if (before.closed && !kind_rule(kind).allowed_after_close)
-    broken("kind", "challenge " + before.id + " is closed; only comments, corrections, signatures, feedback, "
-                   "views, notifications and learning can be added");
+  if (std::string why = closed_refusal(before, kind); !why.empty()) broken("kind", why);
   check_body(kind, body);
   if (at < before.opened_at)
     broken("at", "the time given (" + format_utc(at) + ") is before the challenge was raised (" +
@@ -480,6 +572,37 @@ void check_event(const ChallengeState& before, const Procedure& p, EventKind kin
   check_state(before, p, kind, body);
   check_fulfils(before, p, body);
   check_procedure_rules(before, p, kind, body, author, at);
+}
+
+std::string kind_refusal(const ChallengeState& s, const Procedure& p, EventKind kind) {
+  if (std::string why = closed_refusal(s, kind); !why.empty()) return why;
+  return state_refusal(s, p, kind);
+}
+
+std::vector<FieldProblem> body_problems(EventKind kind, const Json& body) {
+  std::vector<FieldProblem> out;
+  if (!body.is_object()) return {{"", "event details must be an object"}};
+  for (const auto& f : kind_rule(kind).fields) {
+    if (f.set_by_engine) continue;
+    try {
+      check_one(kind, f, body);
+    } catch (const RuleError& e) {
+      out.push_back({e.field.rfind("body.", 0) == 0 ? e.field.substr(5) : e.field, e.what()});
+    }
+  }
+  return out;
+}
+
+bool field_required(EventKind kind, std::string_view path) {
+  const std::string_view top = path.substr(0, path.find('.'));
+  const FieldRule* f = field_rule(kind_rule(kind), top);
+  if (!f || !f->required) return false;
+  if (top.size() == path.size()) return true;
+  const std::string_view member = path.substr(top.size() + 1);
+  unsigned needs = f->type == T::Subject || f->type == T::People ? unsigned(kNeedsName) : f->person_needs;
+  if (member == "name") return needs & kNeedsName;
+  if (member == "agency") return needs & kNeedsAgency;
+  return false;
 }
 
 }  // namespace parley

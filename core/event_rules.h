@@ -112,4 +112,25 @@ void check_event(const ChallengeState& before, const Procedure& procedure, Event
 // The same rules for an opening event, which has no state before it.
 void check_opening(const Procedure* procedure, const Json& body, const Json& author);
 
+// Why no event of `kind` can be recorded on the challenge as it stands, whatever its
+// details say (closed, already expedited, the last stage, no outcome yet to sign, ...),
+// in the words check_event refuses with; "" when one can. For offering only the actions
+// that would be accepted (core/guide.h); who may record it is procedure_rules.h's
+// stage_role_refusal.
+std::string kind_refusal(const ChallengeState& state, const Procedure& procedure, EventKind kind);
+
+// A form's problems all at once (check_body stops at the first): each described field of
+// `body` checked on its own. `field` is the path inside the body ("subject.name",
+// "challenged.agency", "with"); `message` the words check_body throws for it, which ask for
+// what is missing in plain words ("Enter the name of the person this is about"). Empty
+// when the fields are all right (state and procedure rules are not checked here).
+struct FieldProblem {
+  std::string field, message;
+};
+std::vector<FieldProblem> body_problems(EventKind kind, const Json& body);
+
+// Whether a form must ask for the field at `path` ("reason", "subject.name",
+// "challenged.agency"): forms mark the others "(optional)".
+bool field_required(EventKind kind, std::string_view path);
+
 }  // namespace parley

@@ -63,29 +63,7 @@ std::string stage_level_words(const Stage& st) {
 
 // Who acts at the stage an escalation leaves or an outcome is recorded at.
 void check_stage_role(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& author) {
-  if (kind != EventKind::Escalated && kind != EventKind::OutcomeAgreed) return;
-  const Stage* st = p.stage(s.stage);
-  if (!st) return;
-  const std::string role = text_of(author, "role");
-  const std::string what = kind == EventKind::Escalated ? "escalates" : "records the outcome";
-  if (role == "board") {
-    const BoardRule* mediates = p.rule(RuleKind::BoardMediatesOnly);
-    if (kind == EventKind::OutcomeAgreed && mediates)
-      refuse(Category::Author, "author.role",
-             "the Board mediates and does not decide: an agency party records the outcome" + says(p, mediates->source));
-    if (!has_role(*st, "board"))
-      refuse(Category::Author, "author.role",
-             "the Board does not act at stage " + std::to_string(st->number) + " of " + p.id + " (" + st->name + ")" +
-                 says(p, st->source));
-    return;
-  }
-  // An author with no role level given is not checked: that happens only on a device's own
-  // database (the office server gives every account a role and checks events carry it).
-  if (role.empty() || role_rank(role) >= stage_rank(*st)) return;
-  refuse(Category::Author, "author.role",
-         "stage " + std::to_string(st->number) + " of " + p.id + " (" + st->name + ") is for " + stage_level_words(*st) +
-             "; " + text_of(author, "name") + " is a " + role_words(role) + ": someone acting at this stage " + what +
-             says(p, st->source));
+  if (std::string why = stage_role_refusal(s, p, kind, author); !why.empty()) refuse(Category::Author, "author.role", why);
 }
 
 // Items of `entries` not yet done.
@@ -172,6 +150,40 @@ void check_signature_date(const ChallengeState& s, const Json& body, std::int64_
 }
 
 }  // namespace
+
+std::string stage_role_refusal(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& author) {
+  if (kind != EventKind::Escalated && kind != EventKind::OutcomeAgreed) return "";
+  const Stage* st = p.stage(s.stage);
+  if (!st) return "";
+  const std::string role = text_of(author, "role");
+  const std::string what = kind == EventKind::Escalated ? "escalates" : "records the outcome";
+  if (role == "board") {
+    const BoardRule* mediates = p.rule(RuleKind::BoardMediatesOnly);
+    if (kind == EventKind::OutcomeAgreed && mediates)
+      return "the Board mediates and does not decide: an agency party records the outcome" + says(p, mediates->source);
+    if (!has_role(*st, "board"))
+      return "the Board does not act at stage " + std::to_string(st->number) + " of " + p.id + " (" + st->name + ")" +
+             says(p, st->source);
+    return "";
+  }
+  // An author with no role level given is not checked: that happens only on a device's own
+  // database (the office server gives every account a role and checks events carry it).
+  if (role.empty() || role_rank(role) >= stage_rank(*st)) return "";
+  return "stage " + std::to_string(st->number) + " of " + p.id + " (" + st->name + ") is for " + stage_level_words(*st) +
+         "; " + text_of(author, "name") + " is a " + role_words(role) + ": someone acting at this stage " + what +
+         says(p, st->source);
+}
+
+std::vector<std::string> stage_roles(const Stage& st) {
+  const int rank = stage_rank(st);
+  std::vector<std::string> out;
+  for (const auto* side : {&st.challenger_roles, &st.challenged_roles})
+    for (const auto& r : *side)
+      if (r != "board" && role_rank(r) == rank && std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  return out;
+}
+
+int stage_role_rank(const Stage& st) { return stage_rank(st); }
 
 std::string agency_id(std::string_view name) {
   std::string out;

@@ -64,6 +64,17 @@ std::vector<ChecklistEntry> required_before(const ChallengeState& s, const Proce
 // Board is not ranked: it acts only where a stage names it).
 int role_rank(std::string_view role);
 
+// Why `author` may not record `kind` at the challenge's current stage — their role level is
+// below the stage's, or the Board does not act or decide there — quoting the procedure;
+// "" when they may (and for kinds the stage's role does not govern). check_procedure_rules
+// refuses with these words; the challenge screen offers only what would be accepted.
+std::string stage_role_refusal(const ChallengeState& s, const Procedure& p, EventKind kind, const Json& author);
+
+// The lowest rank acting at a stage (practitioner when only the Board does), and the role
+// levels of that rank the stage names, in its order ("line_manager", "safeguarding_lead").
+int stage_role_rank(const Stage& st);
+std::vector<std::string> stage_roles(const Stage& st);
+
 // The procedure's rules for an event against the state its author saw (its shape and the
 // general rules are already checked). Throws RuleError (State or Author).
 void check_procedure_rules(const ChallengeState& before, const Procedure& p, EventKind kind, const Json& body,

@@ -1,11 +1,18 @@
-// ui/screen_challenge.cpp — one challenge: the procedure's stage ladder with the current
-// stage, the deadline in words, the stage's required actions as a checklist, anything
-// needing review, agreed actions, the timeline of every event, and the actions a person
-// can take. A correction never hides the original: both stay in the timeline.
+// ui/screen_challenge.cpp — one challenge, leading with what is due next: the current
+// stage and a tag saying when it is due ("Due in 2 working days — Tue 8 Dec"), anything
+// needing review, a hand-over when the stage (or the next) is someone else's, and the
+// actions that fit this stage and this person's role first (core/guide.h decides which,
+// from the rules that check the events), the rest under "More actions". Then the stage's
+// required actions as a checklist, agreed actions, the stages as steps with their
+// timescales, and the timeline of every event. An action's form opens in place of the
+// buttons, scrolled into view; its errors are core's words, at the top and at each field.
+// A correction never hides the original: both stay in the timeline.
 #include <imgui.h>
 
 #include <sstream>
 
+#include "core/guide.h"
+#include "ui/challenge_guide.h"
 #include "ui/screens.h"
 #include "ui/widgets.h"
 
@@ -15,17 +22,6 @@ namespace {
 enum Action {
   None, Discussion, AgreeAction, Escalate, Expedite, Outcome, Feedback, Sign, Refer, Close, Comment, Correct,
   Views, Notify, Settle, Learning
-};
-
-struct ActionButton {
-  Action action;
-  const char* label;
-};
-const ActionButton kButtons[] = {
-    {Discussion, "Record a discussion"}, {AgreeAction, "Agree an action"}, {Escalate, "Escalate"},
-    {Expedite, "Expedite"}, {Outcome, "Record the outcome"}, {Feedback, "Give feedback"}, {Sign, "Sign the record"},
-    {Refer, "Refer elsewhere"}, {Notify, "Record a notification"}, {Views, "Record the person's views"},
-    {Learning, "Record learning"}, {Comment, "Comment"}, {Close, "Close"},
 };
 
 std::string describe(const Event& e, const Json& body) {
@@ -83,95 +79,235 @@ Json people(const std::string& text) {
   return out;
 }
 
+EventKind kind_for(Action a) {
+  switch (a) {
+    case Discussion: return EventKind::DiscussionRecorded;
+    case AgreeAction: return EventKind::ActionAgreed;
+    case Escalate: return EventKind::Escalated;
+    case Expedite: return EventKind::Expedited;
+    case Outcome: return EventKind::OutcomeAgreed;
+    case Feedback: return EventKind::FeedbackGiven;
+    case Sign: return EventKind::RecordSigned;
+    case Refer: return EventKind::Referred;
+    case Close: return EventKind::Closed;
+    case Comment: return EventKind::Comment;
+    case Correct: return EventKind::Correction;
+    case Views: return EventKind::ViewsRecorded;
+    case Notify: return EventKind::NotificationSent;
+    case Settle: return EventKind::ReviewSettled;
+    case Learning: return EventKind::LearningRecorded;
+    case None: break;
+  }
+  return EventKind::Comment;
+}
+
+Action action_for(EventKind k) {
+  for (int a = Discussion; a <= Learning; ++a)
+    if (kind_for(static_cast<Action>(a)) == k) return static_cast<Action>(a);
+  return None;
+}
+
+// A one-tap record (Mark done): no form to show errors on, so the bar says it.
 void record(App& app, Drafts& d, EventKind kind, Json body, const std::string& done) {
   if (app.run([&] { app.engine().record(app.selected, kind, body, app.profile.author); }, done)) d.clear_action();
 }
 
+// "Escalated to stage 2 — due Tue 8 Dec 2026": said (and announced) after an escalation,
+// so a screen-reader user hears where the challenge went and by when.
+std::string escalated_words(App& app) {
+  ChallengeView v = app.engine().view(app.selected, app.now());
+  std::string words = "Escalated to stage " + std::to_string(v.stage);
+  if (v.deadline) words += " — " + v.deadline->words.substr(0, v.deadline->words.find(" ("));
+  return words;
+}
+
+// Save on an action form: core's field problems first, all at once, at the top of the
+// form and at each field; then the engine (its refusal shown the same way).
+void submit(App& app, Drafts& d, const std::string& form, EventKind kind, const Json& body, const std::string& done) {
+  auto problems = body_problems(kind, body);
+  if (!problems.empty()) {
+    app.set_error(problems.size() == 1 ? problems[0].message
+                                       : "There is a problem: " + std::to_string(problems.size()) + " answers are missing or wrong");
+    set_form_errors(form, std::move(problems));
+    return;
+  }
+  std::string field;
+  bool ok = app.run(
+      [&] {
+        try {
+          app.engine().record(app.selected, kind, body, app.profile.author);
+        } catch (const RuleError& e) {
+          field = e.field.rfind("body.", 0) == 0 ? e.field.substr(5) : "";
+          throw;
+        }
+      },
+      done);
+  if (ok) {
+    if (kind == EventKind::Escalated) app.set_message(escalated_words(app));
+    clear_form_errors();
+    d.clear_action();
+  } else {
+    set_form_errors(form, {}, true, field);
+  }
+}
+
+// "Stage 1 due Wed 9 Dec 2026: the procedure allows 2 working days from the challenge
+// being raised (25, 26 Dec are bank holidays)": the deadline's words, said so that the
+// count is plainly the time allowed, not the time left (the tag says that).
+std::string allowed_words(int stage, const Deadline& dl) {
+  const std::string& w = dl.words;   // "due Wed 9 Dec 2026 (2 working days; 25, 26 Dec are bank holidays)"
+  auto open = w.find(" (");
+  if (open == std::string::npos || w.back() != ')') return "Stage " + std::to_string(stage) + " " + w;
+  std::string inside = w.substr(open + 2, w.size() - open - 3);
+  auto semi = inside.find("; ");
+  std::string amount = inside.substr(0, semi), hols = semi == std::string::npos ? "" : inside.substr(semi + 2);
+  return "Stage " + std::to_string(stage) + " " + w.substr(0, open) + ": the procedure allows " + amount +
+         (dl.measured_from.empty() ? "" : " from " + dl.measured_from) + (hols.empty() ? "" : " (" + hols + ")");
+}
+
+// GOV.UK's inset text: a bar in the margin beside words to notice.
+void inset(const std::string& words, const std::string& detail) {
+  const Metrics& m = metrics();
+  ImVec2 at = ImGui::GetCursorScreenPos();
+  const float bar = 5 * m.dpr, pad = m.gap() * 1.5f;
+  ImGui::SetCursorScreenPos(ImVec2(at.x + bar + pad, at.y + m.gap() * 0.5f));
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(ImGui::GetContentRegionMax().x);
+  text(words);
+  if (!detail.empty()) muted(detail);
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+  float bottom = ImGui::GetItemRectMax().y + m.gap() * 0.5f;
+  ImGui::GetWindowDrawList()->AddRectFilled(at, ImVec2(at.x + bar, bottom), ImGui::GetColorU32(ImGuiCol_Border));
+  ImGui::SetCursorScreenPos(ImVec2(at.x, bottom + m.gap() * 0.5f));
+  ImGui::Dummy(ImVec2(1, 1));
+}
+
 void action_form(App& app, Drafts& d, const ChallengeView& v) {
   const Procedure& p = *v.procedure;
+  const Action action = static_cast<Action>(d.action);
+  const EventKind kind = kind_for(action);
+  const std::string form = v.state.id + "/" + std::string(to_string(kind));
+  const FormErrors e = form_errors(form, app.message_is_error ? app.message : "");
+  auto label = [&](const char* path, const std::string& words) { return field_label(kind, path, words); };
+  auto err = [&](const char* path) { field_error(e, path); };
+  auto save = [&](const Json& body, const std::string& done) { submit(app, d, form, kind, body, done); };
+  // Open notifications (escalating) or open checklist items (closing): the procedure asks
+  // for them first, or a reason for going ahead without them.
+  bool notify_open = false, items_open = false;
+  for (const auto& item : v.checklist) {
+    notify_open = notify_open || (item.notification && !item.done);
+    items_open = items_open || !item.done;
+  }
   // Drawn inline (not in a child window) so the whole form scrolls with the screen.
   ImGui::Separator();
-  switch (static_cast<Action>(d.action)) {
+  switch (action) {
     case Discussion: {
       heading("Record a discussion");
+      error_summary(e);
+      err("with");
       input_text("With whom (name, job title, agency; separate people with ;)", d.a_with);
       choice("How", d.a_choice, {"Face to face", "Phone", "Email", "Meeting", "Letter", "Video call", "Other"});
+      err("summary");
       input_text("What was discussed", d.a_text1, true);
-      input_text("The person's views, if shared", d.a_text2, true);
+      err("subject_views");
+      input_text(label("subject_views", "The person's views, if shared").c_str(), d.a_text2, true);
       checkbox("Agreement was reached", d.a_flag);
       if (button("Save discussion", true)) {
         Json body = {{"with", people(d.a_with)}, {"method", discussion_methods()[static_cast<std::size_t>(d.a_choice)]},
                      {"summary", d.a_text1}, {"agreed", d.a_flag}};
         if (!d.a_text2.empty()) body["subject_views"] = d.a_text2;
-        record(app, d, EventKind::DiscussionRecorded, body, "Discussion recorded");
+        save(body, "Discussion recorded");
       }
       break;
     }
     case AgreeAction:
       heading("Agree an action");
+      error_summary(e);
+      err("description");
       input_text("Action", d.a_text1, true);
+      err("owner");
       input_text("Who will do it", d.a_text2);
-      input_text("Due (YYYY-MM-DD)", d.a_date);
+      err("due");
+      input_text(label("due", "Due (YYYY-MM-DD)").c_str(), d.a_date);
       if (button("Save action", true)) {
         Json body = {{"description", d.a_text1}, {"owner", d.a_text2}};
         if (!d.a_date.empty()) body["due"] = d.a_date;
-        record(app, d, EventKind::ActionAgreed, body, "Action agreed");
+        save(body, "Action agreed");
       }
       break;
     case Escalate: {
       const Stage* next = p.stage(v.stage + 1);
       heading(next ? "Escalate to stage " + std::to_string(v.stage + 1) + ": " + next->name : "This is the last stage");
+      error_summary(e);
+      err("reason");
       input_text("Why it is being escalated", d.a_text1, true);
+      err("tried");
       input_text("What was tried at this stage", d.a_text2, true);
-      // Only when the procedure's notification for this stage is not recorded yet: the
+      // Only while the procedure's notification for this stage is not recorded: the
       // engine refuses without it, quoting the procedure, unless a reason is given.
-      input_text("Reason for going ahead without a required notification (if any)", d.a_text3, true);
+      if (notify_open || e.refused_field == "override_reason") {
+        err("override_reason");
+        input_text(label("override_reason", "Reason for going ahead without the required notification").c_str(), d.a_text3, true);
+      }
       if (button("Escalate", true)) {
         Json body = {{"reason", d.a_text1}, {"tried", d.a_text2}};
         if (!d.a_text3.empty()) body["override_reason"] = d.a_text3;
-        record(app, d, EventKind::Escalated, body, "Escalated");
+        save(body, "");   // the message names the new stage and deadline (escalated_words)
       }
       break;
     }
     case Expedite:
       heading("Expedite: someone is at risk of harm");
       if (p.expedite_text) muted(*p.expedite_text);
+      error_summary(e);
+      err("reason");
       input_text("Who is at risk, and why", d.a_text1, true);
-      if (button("Expedite", true)) record(app, d, EventKind::Expedited, {{"reason", d.a_text1}}, "Expedited");
+      if (button("Expedite", true)) save({{"reason", d.a_text1}}, "Expedited");
       break;
     case Outcome:
       heading("Record the agreed outcome");
+      error_summary(e);
+      err("outcome");
       input_text("Outcome", d.a_text1, true);
-      input_text("Agreed actions", d.a_text2, true);
-      input_text("How outstanding issues will be pursued", d.a_text3, true);
+      input_text(label("agreed_actions", "Agreed actions").c_str(), d.a_text2, true);
+      input_text(label("outstanding", "How outstanding issues will be pursued").c_str(), d.a_text3, true);
       if (button("Save outcome", true)) {
         Json body = {{"outcome", d.a_text1}};
         if (!d.a_text2.empty()) body["agreed_actions"] = d.a_text2;
         if (!d.a_text3.empty()) body["outstanding"] = d.a_text3;
-        record(app, d, EventKind::OutcomeAgreed, body, "Outcome recorded");
+        save(body, "Outcome recorded");
       }
       break;
     case Feedback:
       heading("Give feedback to the person who raised it");
+      error_summary(e);
+      err("to");
       input_text("To", d.a_text1);
+      err("summary");
       input_text("Feedback", d.a_text2, true);
-      if (button("Save feedback", true)) record(app, d, EventKind::FeedbackGiven, {{"to", d.a_text1}, {"summary", d.a_text2}}, "Feedback recorded");
+      if (button("Save feedback", true)) save({{"to", d.a_text1}, {"summary", d.a_text2}}, "Feedback recorded");
       break;
     case Sign:
       heading("Sign the record");
+      error_summary(e);
       choice("Signing as", d.a_choice, {"Challenger's manager", "Challenged manager"});
+      err("name");
       input_text("Name", d.a_text1);
+      err("job_title");
       input_text("Job title", d.a_text2);
+      err("agency");
       input_text("Agency", d.a_text3);
+      err("date");
       input_text("Date (YYYY-MM-DD)", d.a_date);
       if (button("Sign", true))
-        record(app, d, EventKind::RecordSigned,
-               {{"side", d.a_choice == 0 ? "challenger" : "challenged"}, {"name", d.a_text1}, {"job_title", d.a_text2},
-                {"agency", d.a_text3}, {"date", d.a_date}},
-               "Record signed");
+        save({{"side", d.a_choice == 0 ? "challenger" : "challenged"}, {"name", d.a_text1}, {"job_title", d.a_text2},
+              {"agency", d.a_text3}, {"date", d.a_date}},
+             "Record signed");
       break;
     case Refer: {
       heading("Refer elsewhere");
+      error_summary(e);
       // Only the procedure's own routes; one the subject's capacity points to comes marked.
       std::vector<std::string> labels, kinds;
       for (const auto& r : v.routes) {
@@ -182,76 +318,115 @@ void action_form(App& app, Drafts& d, const ChallengeView& v) {
         muted("This procedure names no other routes.");
         break;
       }
+      err("route");
       choice("Route", d.a_choice, labels);
       muted(v.routes[static_cast<std::size_t>(std::min<int>(d.a_choice, static_cast<int>(kinds.size()) - 1))].route->text);
-      input_text("Note", d.a_text1, true);
-      if (button("Save referral", true))
-        record(app, d, EventKind::Referred, {{"route", kinds[static_cast<std::size_t>(d.a_choice)]}, {"note", d.a_text1}}, "Referral recorded");
+      input_text(label("note", "Note").c_str(), d.a_text1, true);
+      if (button("Save referral", true)) save({{"route", kinds[static_cast<std::size_t>(d.a_choice)]}, {"note", d.a_text1}}, "Referral recorded");
       break;
     }
     case Notify: {
       heading("Record a notification");
+      error_summary(e);
       std::vector<std::string> labels;
       for (const auto& c : p.board.contacts) labels.push_back(c.label);
+      err("to");
       choice("Who was notified", d.a_choice, labels);
+      err("reason");
       input_text("Why", d.a_text1, true);
       if (button("Save notification", true) && !p.board.contacts.empty())
-        record(app, d, EventKind::NotificationSent,
-               {{"to", p.board.contacts[static_cast<std::size_t>(d.a_choice)].id}, {"reason", d.a_text1}}, "Notification recorded");
+        save({{"to", p.board.contacts[static_cast<std::size_t>(d.a_choice)].id}, {"reason", d.a_text1}}, "Notification recorded");
       break;
     }
     case Views:
       heading("The person's own views and wishes");
+      error_summary(e);
+      err("views");
       input_text("Views", d.a_text1, true);
-      if (button("Save views", true)) record(app, d, EventKind::ViewsRecorded, {{"views", d.a_text1}}, "Views recorded");
+      if (button("Save views", true)) save({{"views", d.a_text1}}, "Views recorded");
       break;
     case Learning:
       heading("Learning");
+      error_summary(e);
       choice("Review considered", d.a_choice, {"None", "Single-agency review", "Multi-agency review"});
+      err("lessons");
       input_text("Lessons to share", d.a_text1, true);
       if (button("Save learning", true)) {
         const char* review[] = {"none", "single_agency", "multi_agency"};
-        record(app, d, EventKind::LearningRecorded, {{"review", review[d.a_choice]}, {"lessons", d.a_text1}}, "Learning recorded");
+        save({{"review", review[d.a_choice]}, {"lessons", d.a_text1}}, "Learning recorded");
       }
       break;
     case Comment:
       heading("Comment");
+      error_summary(e);
+      err("text");
       input_text("Comment", d.a_text1, true);
-      if (button("Save comment", true)) record(app, d, EventKind::Comment, {{"text", d.a_text1}}, "Comment saved");
+      if (button("Save comment", true)) save({{"text", d.a_text1}}, "Comment saved");
       break;
     case Close:
       heading("Close the challenge");
-      input_text("Reason (optional)", d.a_text1, true);
-      input_text("Reason for closing with required items not done (if any)", d.a_text2, true);
+      error_summary(e);
+      input_text(label("reason", "Reason").c_str(), d.a_text1, true);
+      if (items_open || e.refused_field == "override_reason") {
+        err("override_reason");
+        input_text(label("override_reason", "Reason for closing with required items not done").c_str(), d.a_text2, true);
+      }
       if (button("Close challenge", true)) {
         Json body = {{"reason", d.a_text1}};
         if (!d.a_text2.empty()) body["override_reason"] = d.a_text2;
-        record(app, d, EventKind::Closed, body, "Challenge closed");
+        save(body, "Challenge closed");
       }
       break;
     case Correct: {
       heading("Correct an entry");
       muted("The original stays in the timeline; the correction is shown beside it.");
-      input_text("Field to correct (e.g. summary, outcome)", d.a_text2);
-      input_text("Corrected text", d.a_text3, true);
+      error_summary(e);
+      err("changes");
+      input_text(label("changes", "Field to correct (e.g. summary, outcome)").c_str(), d.a_text2);
+      input_text(label("changes", "Corrected text").c_str(), d.a_text3, true);
+      err("reason");
       input_text("Reason for the correction", d.a_text1, true);
       if (button("Save correction", true)) {
         Json body = {{"corrects", d.event_ref}, {"reason", d.a_text1}};
         if (!d.a_text2.empty()) body["changes"] = {{d.a_text2, d.a_text3}};
-        record(app, d, EventKind::Correction, body, "Correction saved");
+        save(body, "Correction saved");
       }
       break;
     }
     case Settle:
       heading("Settle the review");
+      error_summary(e);
+      err("decision");
       input_text("What was decided", d.a_text1, true);
-      if (button("Settle", true)) record(app, d, EventKind::ReviewSettled, {{"conflict", d.event_ref}, {"decision", d.a_text1}}, "Review settled");
+      if (button("Settle", true)) save({{"conflict", d.event_ref}, {"decision", d.a_text1}}, "Review settled");
       break;
     case None:
       break;
   }
-  if (button("Cancel##action")) d.clear_action();
+  if (button("Cancel##action")) {
+    clear_form_errors();
+    d.clear_action();
+  }
   ImGui::Separator();
+}
+
+// Buttons in rows that wrap on a narrow screen; the first of `primary` ones is filled.
+void action_buttons(Drafts& d, const std::vector<NextAction>& actions, Fit fit, bool first_primary) {
+  float avail = ImGui::GetContentRegionAvail().x, x = 0;
+  bool first = first_primary;
+  for (const auto& a : actions) {
+    if (a.fit != fit) continue;
+    const char* label = action_label(a.kind);
+    float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2;
+    if (x > 0 && x + w < avail) ImGui::SameLine();
+    else x = 0;
+    if (button(label, first)) {
+      d.clear_action();
+      d.action = action_for(a.kind);
+    }
+    first = false;
+    x += w + ImGui::GetStyle().ItemSpacing.x;
+  }
 }
 
 }  // namespace
@@ -272,44 +447,44 @@ void screen_challenge(App& app, Drafts& d) {
   const Procedure& p = *v.procedure;
   const ChallengeState& s = v.state;
   const Json& b = s.opened_body;
+  const NextSteps next = next_steps(v, app.profile.author.to_json(), app.now());
+  ImGuiStorage* store = ImGui::GetStateStorage();
   std::string subject = b.contains("subject") ? b["subject"].value("name", std::string()) : "";
   heading(subject + " — " + s.id);
   muted(p.board.name + " · " + category_label(b.value("category", std::string())) + " · " +
         b.value("challenger", Json::object()).value("agency", std::string()) + " challenging " +
         b.value("challenged", Json::object()).value("agency", std::string()));
   if (v.expedited) warning("EXPEDITED: someone is at risk of harm");
-  // Stage ladder.
-  for (const auto& st : p.stages) {
-    bool current = st.number == v.stage, past = st.number < v.stage;
-    std::string line = std::string(current ? "> " : "    ") + "Stage " + std::to_string(st.number) + ": " + st.name +
-                       (past ? " (passed)" : "");
-    if (current) heading(line);
-    else muted(line);
-  }
-  text("Status: " + std::string(to_string(v.status)) + (s.resolution_stage ? ", resolved at stage " + std::to_string(*s.resolution_stage) : ""));
-  if (v.deadline) {
-    std::string words = "Stage " + std::to_string(v.stage) + " " + v.deadline->words;
-    if (v.deadline->overdue) warning("OVERDUE: " + words);
-    else text(words);
-  } else if (!v.deadline_pending.empty()) {
-    muted("Deadline " + v.deadline_pending);
-  } else {
-    muted("No timescale at this stage: " + std::to_string(v.working_days_at_stage) + " working days so far.");
-  }
-  if (v.working_days_taken)
-    text("Time taken: " + std::to_string(*v.working_days_taken) + " working days (" + std::to_string(v.calendar_days_taken.value_or(0)) + " calendar days)");
-  for (const auto& w : v.warnings) warning(w);
-  // Each stage reached, and whether the procedure's timescale was met (core/history.h).
-  heading(v.missed_timescale ? "Stages and timescales: a timescale was missed" : "Stages and timescales");
-  for (const auto& r : v.stage_history) {
-    if (r.met == false) warning(r.words);
-    else text(r.words);
-  }
-  for (const auto& t : v.timescales)
-    if (t.id.rfind("stage-", 0) != 0) {
-      if (t.met == false) warning(t.words);
-      else muted(t.words);
+
+  // What is due next, and by when. After an escalation the new stage and its deadline are
+  // scrolled into view (on a phone the form that escalated it was further down).
+  const ImGuiID seen = ImGui::GetID(("stage-seen#" + s.id).c_str());
+  const int seen_stage = store->GetInt(seen, 0);
+  if (seen_stage != 0 && seen_stage != v.stage) ImGui::SetScrollHereY(0.0f);
+  store->SetInt(seen, v.stage);
+  spacer(4);
+  if (const Stage* st = p.stage(v.stage)) heading("Stage " + std::to_string(v.stage) + ": " + st->name);
+  if (v.status == Status::Open) {
+    if (v.deadline) {
+      due_tag(next.due);
+      muted(allowed_words(v.stage, *v.deadline));
+    } else if (!v.deadline_pending.empty()) {
+      due_tag({DueTone::None, "No deadline yet"});
+      muted("Deadline " + v.deadline_pending);
+    } else {
+      due_tag({DueTone::None, "No timescale at this stage"});
+      muted(std::to_string(v.working_days_at_stage) + (v.working_days_at_stage == 1 ? " working day" : " working days") +
+            " at this stage so far.");
     }
+  } else {
+    std::string at = s.resolution_stage ? " at stage " + std::to_string(*s.resolution_stage) : "";
+    due_tag({DueTone::None, std::string(v.status == Status::Closed ? "Closed" : "Resolved") + at});
+    std::string taken = v.working_days_taken ? "; took " + std::to_string(*v.working_days_taken) + " working days (" +
+                                                   std::to_string(v.calendar_days_taken.value_or(0)) + " calendar days)"
+                                             : "";
+    muted("Status: " + std::string(to_string(v.status)) + (s.resolution_stage ? at : "") + taken);
+  }
+  for (const auto& w : v.warnings) warning(w);
   for (const auto& c : s.conflicts) {
     if (c.settled) continue;
     warning("Needs review: " + c.description);
@@ -323,7 +498,38 @@ void screen_challenge(App& app, Drafts& d) {
     }
     ImGui::PopID();
   }
+  if (!next.handover.empty()) inset(next.handover, next.handover_who.empty() ? "" : p.board.short_name + ": \"" + next.handover_who + "\"");
+
+  // The actions: a form opened (from here, the timeline or a review) is drawn here, in view;
+  // otherwise what fits this stage and this person first, the rest under "More actions".
+  spacer();
+  const ImGuiID opened = ImGui::GetID("open-action");
+  if (d.action != None) {
+    if (store->GetInt(opened, None) != d.action) ImGui::SetScrollHereY(0.0f);
+    store->SetInt(opened, d.action);
+    action_form(app, d, v);
+  } else {
+    store->SetInt(opened, None);
+    bool any_now = false;
+    for (const auto& a : next.actions) any_now = any_now || a.fit == Fit::Now;
+    if (any_now) heading("What you can do next");
+    action_buttons(d, next.actions, Fit::Now, true);
+    bool has_more = false;
+    for (const auto& a : next.actions) has_more = has_more || a.fit == Fit::More;
+    if (has_more) {
+      const ImGuiID more_key = ImGui::GetID(("more-actions#" + s.id).c_str());
+      bool more = store->GetBool(more_key, false);
+      if (button(more ? "Hide more actions" : "More actions")) store->SetBool(more_key, more = !more);
+      if (more) action_buttons(d, next.actions, Fit::More, false);
+    }
+    if (button("Record form (print)")) {
+      app.screen = Screen::RecordForm;
+      d.form_index = 0;
+    }
+  }
+
   if (!v.checklist.empty()) {
+    spacer();
     heading("Required at this stage");
     for (const auto& item : v.checklist) {
       ImGui::PushID(item.id.c_str());
@@ -347,27 +553,21 @@ void screen_challenge(App& app, Drafts& d) {
       ImGui::PopID();
     }
   }
+  // The procedure's stages, the current one marked; then each stage reached, and whether
+  // the procedure's timescale was met (core/history.h).
   spacer();
-  if (d.action != None) {
-    action_form(app, d, v);
-  } else {
-    heading("Actions");
-    float avail = ImGui::GetContentRegionAvail().x, x = 0;
-    for (const auto& ab : kButtons) {
-      float w = ImGui::CalcTextSize(ab.label).x + ImGui::GetStyle().FramePadding.x * 2;
-      if (x > 0 && x + w < avail) ImGui::SameLine();
-      else x = 0;
-      if (button(ab.label, ab.action == Discussion)) {
-        d.clear_action();
-        d.action = ab.action;
-      }
-      x += w + ImGui::GetStyle().ItemSpacing.x;
-    }
-    if (button("Record form (print)")) {
-      app.screen = Screen::RecordForm;
-      d.form_index = 0;
-    }
+  heading("Stages");
+  step_indicator(p, v.stage, v.status != Status::Open);
+  heading(v.missed_timescale ? "Stages and timescales: a timescale was missed" : "Stages and timescales");
+  for (const auto& r : v.stage_history) {
+    if (r.met == false) warning(r.words);
+    else text(r.words);
   }
+  for (const auto& t : v.timescales)
+    if (t.id.rfind("stage-", 0) != 0) {
+      if (t.met == false) warning(t.words);
+      else muted(t.words);
+    }
   spacer();
   heading("Timeline");
   for (auto it = s.events.rbegin(); it != s.events.rend(); ++it) {

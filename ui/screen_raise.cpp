@@ -5,6 +5,9 @@
 
 #include <sstream>
 
+#include "core/agencies.h"
+#include "ui/agency_picker.h"
+#include "ui/challenge_guide.h"
 #include "ui/screens.h"
 #include "ui/widgets.h"
 
@@ -28,6 +31,7 @@ void reset(Drafts& d) {
   d.summary.clear(); d.agency_views.clear(); d.copied_to.clear();
   d.subject_kind = d.capacity = d.category = 0;
   d.at_risk = false;
+  clear_form_errors();
 }
 }  // namespace
 
@@ -39,6 +43,7 @@ void screen_raise(App& app, Drafts& d) {
   }
   heading("Raise a challenge — " + p->board.name);
   if (d.raise_step == 0) {
+    app.agency_picker = {};   // a new challenge: no other agency chosen yet
     text("Is anyone at imminent risk of harm or abuse right now?");
     if (button("Yes, someone is at imminent risk", false, -1)) {
       d.imminent = true;
@@ -72,26 +77,36 @@ void screen_raise(App& app, Drafts& d) {
     }
     return;
   }
-  // Details.
+  // Details. Errors are core's words for the opening event (core/event_rules.h), at the
+  // top and at each field, as of the last press of "Raise challenge"; the fields core does
+  // not require are marked "(optional)".
+  const FormErrors errs = form_errors("raise", app.message_is_error ? app.message : "");
+  auto optional = [](const char* path, const char* words) { return field_label(EventKind::ChallengeOpened, path, words); };
+  error_summary(errs);
   heading("The adult or child at the centre");
+  field_error(errs, "subject.name");
   input_text("Name", d.subject_name);
   choice("Adult or child", d.subject_kind, {"Adult", "Child"});
-  input_text("Record numbers (e.g. LAS:12345, NHS:9990001112)", d.subject_ids);
-  input_text("Date of birth (YYYY-MM-DD, if known)", d.subject_dob);
+  field_error(errs, "subject.identifiers");
+  input_text(optional("subject.identifiers", "Record numbers (e.g. LAS:12345, NHS:9990001112)").c_str(), d.subject_ids);
+  field_error(errs, "subject.date_of_birth");
+  input_text(optional("subject.date_of_birth", "Date of birth (YYYY-MM-DD)").c_str(), d.subject_dob);
   choice("Do they lack capacity for the decision in dispute?", d.capacity, {"Not assessed / not relevant", "Yes, lacks capacity", "No, has capacity"});
-  input_text("Their own views and wishes", d.subject_views, true);
+  input_text(optional("subject.views", "Their own views and wishes").c_str(), d.subject_views, true);
   spacer();
   heading("The decision you disagree with");
-  input_text("Other agency", d.challenged_agency);
-  input_text("Professional's name (if known)", d.challenged_name);
-  input_text("Their job title", d.challenged_job);
+  field_error(errs, "challenged.agency");
+  agency_picker(app, d.challenged_agency);   // from the Board's list (ui/agency_picker.h)
+  input_text(optional("challenged.name", "Professional's name").c_str(), d.challenged_name);
+  input_text(optional("challenged.job_title", "Their job title").c_str(), d.challenged_job);
   choice("What the disagreement is about", d.category, category_labels());
+  field_error(errs, "summary");
   input_text("Summary of the reason for the dispute", d.summary, true);
-  input_text("Views of each agency", d.agency_views, true);
-  input_text("Copied to (names, separated by commas)", d.copied_to);
+  input_text(optional("agency_views", "Views of each agency").c_str(), d.agency_views, true);
+  input_text(optional("copied_to", "Copied to (names, separated by commas)").c_str(), d.copied_to);
   checkbox("Someone is at risk of harm: expedite", d.at_risk);
   spacer();
-  if (button("Raise challenge", true, -1)) {
+  if (button("Raise challenge", true, -1) && agency_ready(app, d.challenged_agency)) {
     Json subject = {{"name", d.subject_name}, {"kind", d.subject_kind == 0 ? "adult" : "child"}};
     if (!d.subject_dob.empty()) subject["date_of_birth"] = d.subject_dob;
     if (!d.subject_views.empty()) subject["views"] = d.subject_views;
@@ -115,6 +130,7 @@ void screen_raise(App& app, Drafts& d) {
                  {"summary", d.summary},
                  {"risk", d.at_risk ? "at_risk" : "standard"}};
     if (!d.agency_views.empty()) body["agency_views"] = d.agency_views;
+    if (app.agency_picker.not_listed) body[kAgencyNotListed] = true;
     if (!d.copied_to.empty()) {
       Json copied = Json::array();
       std::stringstream cs(d.copied_to);
@@ -122,10 +138,26 @@ void screen_raise(App& app, Drafts& d) {
         if (item.find_first_not_of(' ') != std::string::npos) copied.push_back(item.substr(item.find_first_not_of(' ')));
       body["copied_to"] = copied;
     }
-    std::string id;
-    if (app.run([&] { id = app.engine().open(body, me); }, "Challenge raised")) {
+    std::vector<FieldProblem> problems = body_problems(EventKind::ChallengeOpened, body);
+    std::string id, field;
+    if (!problems.empty()) {
+      app.set_error(problems.size() == 1 ? problems[0].message
+                                         : "There is a problem: " + std::to_string(problems.size()) + " answers are missing or wrong");
+      set_form_errors("raise", std::move(problems));
+    } else if (app.run(
+                   [&] {
+                     try {
+                       id = app.engine().open(body, me);
+                     } catch (const RuleError& e) {
+                       field = e.field.rfind("body.", 0) == 0 ? e.field.substr(5) : "";
+                       throw;
+                     }
+                   },
+                   "Challenge raised")) {
       reset(d);
       app.open_challenge(id);
+    } else {
+      set_form_errors("raise", {}, true, field);
     }
   }
   if (button("Cancel", false, -1)) {

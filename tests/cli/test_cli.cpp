@@ -653,10 +653,10 @@ TEST_CASE("a failed first command leaves no database behind", "[cli]") {
       {"--at in the future", replace(good, "--at", "2026-03-01T09:00"), 1, "in the future"},
       {"unknown option", open_with(db.path, {"--colour", "blue"}), 2, "--colour"},
       {"unknown category", replace(good, "--category", "vibes"), 1, "category 'vibes'"},
-      {"summary missing", without(good, "--summary"), 1, "summary"},
+      {"summary missing", without(good, "--summary"), 1, "Enter the reason for the dispute"},
       {"bad subject id", open_with(db.path, {"--subject-id", "12345"}), 2, "--subject-id"},
       {"recorder without an agency", open_with(db.path, {"--as", "Sam Example"}), 2, "--as-agency"},
-      {"empty subject name", replace(good, "--subject-name", " "), 1, "subject name is empty"},
+      {"empty subject name", replace(good, "--subject-name", " "), 1, "Enter the name of the person this is about"},
       {"identity with an unknown role",
        {"--db", db.path, "identity", "set", "--name", "Sam Example", "--agency", "Northshire Council", "--role", "wizard"},
        2, "--role"},
@@ -708,7 +708,7 @@ TEST_CASE("wrong input on an existing database changes nothing", "[cli]") {
       {"escalate after the outcome", escalate(db.path, c, "2026-01-09T09:00"), 1, "outcome is already agreed"},
       {"a second outcome", outcome(db.path, c, "2026-01-09T09:00"), 1, "already recorded"},
       {"outcome missing", cat({"--db", db.path, "challenge", "record-outcome", a, "--at", "2026-01-09T09:00"}, kAs), 1,
-       "outcome is missing"},
+       "Enter the outcome"},
       {"close before an outcome", cat({"--db", db.path, "challenge", "close", a, "--at", "2026-01-09T09:00"}, kAs), 1,
        "record the outcome"},
       {"sign before an outcome",
@@ -902,4 +902,54 @@ TEST_CASE("times are UK local unless written with Z; --now overrides PARLEY_NOW"
   json before = ok_json({"--db", db.path, "challenge", "list"});
   check_error(run_cli(args), 1, "in the future");
   CHECK(ok_json({"--db", db.path, "challenge", "list"}) == before);
+}
+
+TEST_CASE("challenge open: the other agency from the Board's list, or --agency-not-listed", "[cli][agencies]") {
+  TempFile db("parley-cli-agencies");
+  auto open_against = [&](const std::string& agency, bool not_listed = false) {
+    std::vector<std::string> args = open_args(db.path, "shropshire-sscp", "no", "2026-01-05T09:00");
+    auto it = std::find(args.begin(), args.end(), "--challenged-agency");
+    *(it + 1) = agency;
+    if (not_listed) args.push_back("--agency-not-listed");
+    return args;
+  };
+  // No list yet (never synced): nothing to check against; the opening is marked so the
+  // office checks it.
+  json first = ok_json(open_against("Police"));
+  CHECK(first.at("agency_not_listed") == true);
+
+  // The list as `parley sync` keeps it (here written straight into the encrypted store).
+  {
+    auto store = parley::open_encrypted_store(db.path, parley::unlock_store(db.path, parley::test::test_passphrase(), 10));
+    store->replace_agencies({"Demo Community Health", "Demo Housing Trust", "Demo Police"}, "v1");
+  }
+  json listed_before = ok_json({"--db", db.path, "challenge", "list"});
+  struct Row {
+    std::string agency;
+    bool not_listed;
+    int code;                // 0: opened
+    std::string says;        // in the error, or the agency written
+  };
+  const std::vector<Row> rows = {
+      {"Demo Police", false, 0, "Demo Police"},
+      {"demo POLICE", false, 0, "Demo Police"},
+      {"Police", false, 1, "'Police' is not in the Board's list of agencies (close matches: 'Demo Police')"},
+      {"Housing", false, 1, "pass --agency-not-listed to record it as typed"},
+      {"Fire and Rescue", false, 1, "the administrator adds it"},
+      {"Police", true, 0, "Police"},
+  };
+  for (const auto& r : rows) {
+    INFO(r.agency << (r.not_listed ? " --agency-not-listed" : ""));
+    if (r.code) {
+      json before = ok_json({"--db", db.path, "challenge", "list"});
+      check_error(run_cli(open_against(r.agency, r.not_listed)), r.code, r.says);
+      CHECK(ok_json({"--db", db.path, "challenge", "list"}) == before);   // nothing written
+      continue;
+    }
+    json opened = ok_json(open_against(r.agency, r.not_listed));
+    CHECK(opened.at("agency_not_listed") == r.not_listed);
+    json shown = ok_json({"--db", db.path, "challenge", "show", opened.at("challenge").get<std::string>()});
+    CHECK_THAT(shown.dump(), Catch::Contains("\"" + r.says + "\""));
+  }
+  CHECK(listed_before.size() == 1);
 }

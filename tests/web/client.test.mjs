@@ -69,7 +69,8 @@ test('a line manager takes a Shropshire challenge from raising to the printed re
     await type(page, 'What was tried at this stage', 'A face-to-face discussion');
     await tap(page, 'Escalate', { role: 'button' });
     await saved(page);
-    await find(page, /^> Stage 2: /, { role: 'heading' });
+    await find(page, /^Stage 2: /, { role: 'heading' });
+    await find(page, /^Stage 2: /, { role: 'step' }).then((it) => assert.equal(it.value, 'current'));
     await shot(page, 'tablet-challenge');
 
     await tap(page, 'Record the outcome');

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, ready, find, screen, tap, saved, settled, shot, unlock } from './harness.mjs';
+import { startServer, launch, ready, find, screen, tap, saved, settled, shot, unlock, moreActions } from './harness.mjs';
 import { buildDatabase, seedProfile, deleteStoredDatabase, enter, browserPid, crash, describeMirror } from './seed.mjs';
 
 const VIEW = { width: 700, height: 1000, dpr: 1 };
@@ -52,6 +52,7 @@ async function openChallengeAndCheck(page, expected) {
 }
 
 async function startComment(page, text) {
+  await moreActions(page);
   await tap(page, 'Comment', { role: 'button' });
   await enter(page, 'Comment', text);
   await find(page, 'Save comment', { role: 'button' });

@@ -38,7 +38,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PASSPHRASE, launch, ready, find, screen, tap, settled, mirror, choosePassphrase, unlock } from './harness.mjs';
+import { PASSPHRASE, launch, ready, find, screen, tap, settled, mirror, choosePassphrase, unlock, moreActions } from './harness.mjs';
 import {
   buildDatabase, buildPlainDatabase, seedProfile, storedRecords, enter, press, describeMirror, browserPid, crash, snap,
 } from './seed.mjs';
@@ -252,7 +252,7 @@ test('a. signed in with a challenge saved: no name, summary, token, password or 
     await signIn(b.page, server, 'asc-practitioner');
     await raise(b.page, 'Demo Housing Trust');
     // Pushed and pulled: the token, the cursors and the outbox's acknowledgement are stored.
-    await waitStatus(b.page, SYNCED, { not: /records only on this device|syncing…/, timeout: 30000 });
+    await waitStatus(b.page, SYNCED, { not: /records? only on this device|syncing…/, timeout: 30000 });
     assert.ok(token && token.length >= 16, `the sign-in answer carried a token (${token && token.length} characters)`);
     assert.deepEqual([...bearers], [token], 'the client sends the token it was given, and no other');
     const needles = { name: SUBJECT, surname: 'Quartermaine', summary: SUMMARY, token, password: DEMO_PASSWORD, passphrase: PASSPHRASE };
@@ -447,6 +447,7 @@ test('d. idle for 5:00 by the app\'s clock locks (4:59 does not); locked, memory
     await choosePassphrase(b.page);
     await startLocally(b.page);
     await raise(b.page);
+    await moreActions(b.page);
     await tap(b.page, 'Comment', { role: 'button' });
     await enter(b.page, 'Comment', DRAFT);
     // Control: while it is open and shown, the heap search finds the record.
@@ -513,7 +514,7 @@ test('e. revoked with --wipe, the device erases itself at its next contact: Welc
   try {
     await signIn(b.page, server, 'police-practitioner');
     await raise(b.page, 'Demo Community Health');
-    await waitStatus(b.page, SYNCED, { not: /records only on this device|syncing…/, timeout: 30000 });
+    await waitStatus(b.page, SYNCED, { not: /records? only on this device|syncing…/, timeout: 30000 });
     // The device id, as Settings shows it; the office lists the same device.
     await press(b.page, 'Settings', { role: 'button' });
     await screen(b.page, 'settings');

@@ -132,6 +132,14 @@ export async function tap(page, label, opts = {}) {
   await page.waitForTimeout(150);
 }
 
+// The challenge screen offers the actions that fit the stage first and keeps the rest
+// under "More actions" (ui/screen_challenge.cpp): opens it unless it is open already.
+export async function moreActions(page) {
+  const m = await settled(page);
+  if (!m.items.some((i) => i.role === 'button' && i.label === 'Hide more actions')) await tap(page, 'More actions', { role: 'button' });
+  await find(page, 'Hide more actions', { role: 'button' });
+}
+
 // Taps a text field (raising the on-screen keyboard through the hidden textarea), then
 // types into it as a keyboard would.
 export async function type(page, label, text) {

@@ -120,7 +120,7 @@ for (const [size, view] of Object.entries(SIZES)) {
       assert.match(rows[0].label, new RegExp(`^${subjectName(RICH)} — `), 'the expedited challenge heads the list');
       await tap(page, rows[0].label, { role: 'link' });
       await screen(page, 'challenge');
-      await find(page, /^> Stage 2: /, { role: 'heading' });
+      await find(page, /^Stage 2: /, { role: 'heading' });
       await capture('challenge', 'challenge');
 
       await tap(page, 'Record form (print)', { role: 'button' });

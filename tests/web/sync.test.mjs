@@ -16,7 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { launch, find, screen, tap, shot, mirror } from './harness.mjs';
+import { launch, find, screen, tap, shot, mirror, moreActions } from './harness.mjs';
 import { enter, press, describeMirror } from './seed.mjs';
 import { startSyncServer, signIn, waitStatus, statusLine, generation, savedAfter, apiLogin, pullAll } from './sync_support.mjs';
 
@@ -26,7 +26,7 @@ const B_AGENCY = 'Demo Housing Trust';
 const ROW = `${SUBJECT} — ${A_AGENCY} v ${B_AGENCY}`;
 const COMMENT = 'Housing lead: tenancy file reviewed, happy to meet this week';
 const SYNCED = /Last synced: (\d\d:\d\d|\w{3} \d+ \w{3} (\d{4} )?\d\d:\d\d)/;   // not "never"
-const PENDING = /records only on this device/;
+const PENDING = /records? only on this device/;
 
 let server;
 const browsers = [];
@@ -84,7 +84,7 @@ test('a challenge raised offline by one agency syncs to the other agency and bac
   gen = await generation(a.page);
   await tap(a.page, 'Escalate', { role: 'button' });
   await savedAfter(a.page, gen);
-  await find(a.page, /^> Stage 2: /, { role: 'heading' });
+  await find(a.page, /^Stage 2: /, { role: 'heading' });
   await find(a.page, /^Escalated to stage 2\. Reason: No agreement at stage 1/);
   // Both records (opened, escalated) are on this device only, and it says so.
   const offline = await waitStatus(a.page, /^Saved  ·  Offline  ·  .*2 records only on this device since \d+ \w{3}/);
@@ -107,8 +107,9 @@ test('a challenge raised offline by one agency syncs to the other agency and bac
   await tap(b.page, ROW, { role: 'link' });
   await screen(b.page, 'challenge');
   await find(b.page, `${SUBJECT} — ${id}`, { role: 'heading' });
-  await find(b.page, /^> Stage 2: /, { role: 'heading' });
+  await find(b.page, /^Stage 2: /, { role: 'heading' });
   await find(b.page, /^Escalated to stage 2\. Reason: No agreement at stage 1/);
+  await moreActions(b.page);
   await tap(b.page, 'Comment', { role: 'button' });
   await enter(b.page, 'Comment', COMMENT);
   gen = await generation(b.page);

@@ -56,7 +56,7 @@ export function startSyncServer({ timeoutMs = 20000 } = {}) {
 }
 
 // The status bar line (ui/status_bar.cpp): "<save state>  ·  Online|Offline  ·  ...".
-const STATUS = /^(All saved on this device|Saving…|Saved|NOT SAVED|Nothing is being saved[^·]*)  ·  (Online|Offline)/;
+const STATUS = /^(All saved on this device|Draft not saved yet|Saving…|Saved|NOT SAVED|Nothing is being saved[^·]*)  ·  (Online|Offline)/;
 
 export async function statusLine(page) {
   return page.evaluate((src) => {
