@@ -1,8 +1,10 @@
 // ui/screen_home.cpp — my open challenges, most urgent first (expedited, then nearest
 // deadline), overdue ones marked, counts by state, search and filters. The list is
-// clipped so only visible rows are drawn: smooth with 10,000 challenges.
+// clipped so only visible rows are drawn: smooth with 10,000 challenges. On a phone a row
+// stacks its parts and wraps them at spaces, so agency, due date and stage stay readable.
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "ui/screens.h"
@@ -38,6 +40,111 @@ std::string when_words(std::int64_t ms) {
   return weekday_short(d) + " " + std::to_string(d.day) + " " + month_short(d.month) + " " + std::to_string(d.year) + " " +
          clock_words(ms);
 }
+
+namespace {
+// What a home row says. A wide screen shows two lines, "head — agencies" and "due · id ·
+// stage · category"; a narrow one stacks head, agencies, due and stage, then id and
+// category, wrapping at spaces so an agency or a stage is never cut mid-word (issue 12).
+struct RowWords {
+  std::string head;       // flags and the subject
+  std::string agencies;   // "Challenger v Challenged"
+  std::string due;        // "Due Tue 3 Mar", "OVERDUE since ..."
+  std::string id, stage, category;   // "C-...", "stage 2", "Neglect"
+  bool late = false;
+};
+
+RowWords row_words(const ChallengeRow& r, std::int64_t now) {
+  RowWords w;
+  w.head = std::string(r.expedited ? "EXPEDITED  " : "") + (r.needs_review ? "NEEDS REVIEW  " : "") + r.subject_name;
+  w.agencies = r.challenger_agency + " v " + r.challenged_agency;
+  w.due = due_words(r, now);
+  w.stage = "stage " + std::to_string(r.stage);
+  w.id = r.id;
+  w.category = category_label(r.category);
+  w.late = w.due.rfind("OVERDUE", 0) == 0;
+  return w;
+}
+
+// One height for every row (the list is clipped, so rows must be alike): enough lines for
+// the row with the longest agency names and for the longest due words.
+struct RowLayout {
+  bool wide = true;
+  float room = 0;            // width for the words, device px
+  int agency_lines = 1, due_lines = 1;
+  float block_gap = 0;       // between the stacked parts of a narrow row
+  float row_h = 0;
+};
+
+int lines_for(const std::string& text, float room) {
+  float line = ImGui::GetTextLineHeight();
+  return std::max(1, static_cast<int>(ImGui::CalcTextSize(text.c_str(), nullptr, false, room).y / line + 0.5f));
+}
+
+RowLayout row_layout(const std::vector<ChallengeRow>& rows, std::int64_t now) {
+  const Metrics& m = metrics();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  RowLayout l;
+  // Longest names by characters: measuring every row's width each frame would cost more
+  // than drawing the visible ones.
+  const ChallengeRow* longest = &rows.front();
+  for (const auto& r : rows)
+    if (r.subject_name.size() + r.challenger_agency.size() + r.challenged_agency.size() >
+        longest->subject_name.size() + longest->challenger_agency.size() + longest->challenged_agency.size())
+      longest = &r;
+  // The longest due words: overdue since a Wednesday in September.
+  ChallengeRow worst = *longest;
+  worst.status = Status::Open;
+  worst.stage = 5;
+  worst.deadline = uk_start_of_day_utc_ms(Date{2026, 9, 30});
+  RowWords w = row_words(worst, *worst.deadline + 86400000);
+  float avail = ImGui::GetContentRegionAvail().x - style.ScrollbarSize - m.gap() * 2;
+  l.room = avail - style.WindowPadding.x * 2;
+  l.wide = ImGui::CalcTextSize((w.head + " — " + w.agencies).c_str()).x <= l.room &&
+           ImGui::CalcTextSize((w.due + " · " + w.id + " · " + w.stage + " · " + w.category).c_str()).x <= l.room;
+  float text_h = ImGui::GetTextLineHeightWithSpacing() * 2;
+  if (!l.wide) {
+    l.room = avail - m.dpr * 8;   // the list's narrow padding (screen_home)
+    l.agency_lines = lines_for(w.agencies, l.room);
+    l.due_lines = lines_for(w.due + " · " + w.stage, l.room);
+    l.block_gap = style.ItemSpacing.y * 0.4f;
+    text_h = ImGui::GetTextLineHeight() * static_cast<float>(2 + l.agency_lines + l.due_lines) + l.block_gap * 3 +
+             style.ItemSpacing.y;
+  }
+  // At least one touch target high.
+  l.row_h = std::max(m.touch(), text_h + m.gap());
+  return l;
+}
+
+void draw_row(const RowWords& w, const RowLayout& l, ImVec2 start) {
+  const Metrics& m = metrics();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec4* c = ImGui::GetStyle().Colors;
+  ImU32 ink = ImGui::GetColorU32(c[ImGuiCol_Text]), dim = ImGui::GetColorU32(c[ImGuiCol_TextDisabled]),
+        warn = ImGui::GetColorU32(c[ImGuiCol_PlotLinesHovered]);
+  float pad = m.gap(), x = start.x + pad, y = start.y + pad / 2, step = ImGui::GetTextLineHeightWithSpacing();
+  ImFont* font = ImGui::GetFont();
+  float size = ImGui::GetFontSize();
+  // A row with longer names than the layout allowed for is cut at its own bottom edge,
+  // never drawn over the next row.
+  dl->PushClipRect(start, ImVec2(start.x + l.room + pad * 2, start.y + l.row_h - ImGui::GetStyle().ItemSpacing.y), true);
+  if (l.wide) {
+    // The due words come first on the second line: the most urgent part is never cut.
+    dl->AddText(ImVec2(x, y), ink, fit_text(w.head + " — " + w.agencies, l.room).c_str());
+    dl->AddText(ImVec2(x, y + step), w.late ? warn : dim, fit_text(w.due + " · " + w.id + " · " + w.stage + " · " + w.category, l.room).c_str());
+  } else {
+    float line = ImGui::GetTextLineHeight();
+    dl->AddText(ImVec2(x, y), ink, fit_text(w.head, l.room).c_str());
+    y += line + l.block_gap;
+    dl->AddText(font, size, ImVec2(x, y), ink, w.agencies.c_str(), nullptr, l.room);
+    y += line * static_cast<float>(l.agency_lines) + l.block_gap;
+    std::string due = w.due + " · " + w.stage;
+    dl->AddText(font, size, ImVec2(x, y), w.late ? warn : dim, due.c_str(), nullptr, l.room);
+    y += line * static_cast<float>(l.due_lines) + l.block_gap;
+    dl->AddText(ImVec2(x, y), dim, fit_text(w.id + " · " + w.category, l.room).c_str());
+  }
+  dl->PopClipRect();
+}
+}  // namespace
 
 void screen_home(App& app, Drafts& d) {
   std::string& menu_for = d.row_menu;   // the challenge whose row menu is open
@@ -85,42 +192,33 @@ void screen_home(App& app, Drafts& d) {
                                                                  : "No challenge matches these filters.");
     return;
   }
-  // Two lines per row, at least one touch target high.
-  float row_h = std::max(m.touch(), ImGui::GetTextLineHeightWithSpacing() * 2 + m.gap());
-  // The list fills the rest of the screen but shows at least four rows: with large text on
-  // a phone the page scrolls instead of squeezing the list to nothing.
-  float list_h = std::max(ImGui::GetContentRegionAvail().y, row_h * 4 + ImGui::GetStyle().WindowPadding.y * 2);
+  RowLayout layout = row_layout(rows, now);
+  // The list fills the rest of the screen but shows at least four rows (two of the taller
+  // stacked ones): with large text on a phone the page scrolls instead of squeezing the
+  // list to nothing. On a narrow screen its padding shrinks: the width goes to the words.
+  float min_rows = layout.wide ? 4.0f : 2.0f;
+  float list_h = std::max(ImGui::GetContentRegionAvail().y, layout.row_h * min_rows + ImGui::GetStyle().WindowPadding.y * 2);
+  if (!layout.wide) ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(m.dpr * 4, m.dpr * 4));
   ImGui::BeginChild("list", ImVec2(0, list_h), true);
+  if (!layout.wide) ImGui::PopStyleVar();
   bool open_menu = false;
   ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(rows.size()), row_h);
+  clipper.Begin(static_cast<int>(rows.size()), layout.row_h);
   while (clipper.Step()) {
     for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
       const ChallengeRow& r = rows[static_cast<std::size_t>(i)];
       ImGui::PushID(i);
       ImVec2 start = ImGui::GetCursorScreenPos();
-      std::string label = r.subject_name + " — " + r.challenger_agency + " v " + r.challenged_agency;
-      std::string due = due_words(r, now);
-      if (ImGui::Selectable("##row", false, 0, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y))) app.open_challenge(r.id);
-      mirror_last("link", label, r.id + " · " + due);
+      RowWords w = row_words(r, now);
+      if (ImGui::Selectable("##row", false, 0, ImVec2(0, layout.row_h - ImGui::GetStyle().ItemSpacing.y)))
+        app.open_challenge(r.id);
+      mirror_last("link", r.subject_name + " — " + w.agencies, r.id + " · " + w.due);
       // Long press (or right click): the row's other actions.
       if (long_pressed() || ImGui::IsItemClicked(ImGuiMouseButton_Right)) {
         menu_for = r.id;
         open_menu = true;   // opened below, outside this row's id scope
       }
-      bool late = due.rfind("OVERDUE", 0) == 0;
-      ImDrawList* dl = ImGui::GetWindowDrawList();
-      float pad = m.gap();
-      ImU32 text_col = ImGui::GetColorU32(ImGuiCol_Text), dim = ImGui::GetColorU32(ImGuiCol_TextDisabled),
-            warn = ImGui::GetColorU32(ImGui::GetStyle().Colors[ImGuiCol_PlotLinesHovered]);
-      std::string flags = std::string(r.expedited ? "EXPEDITED  " : "") + (r.needs_review ? "NEEDS REVIEW  " : "");
-      // Long lines end in an ellipsis rather than running under the scroll bar; the due
-      // words come first on the second line so a phone still shows them.
-      float room = ImGui::GetContentRegionAvail().x - pad * 2;
-      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2), text_col, fit_text(flags + label, room).c_str());
-      std::string second = due + " · " + r.id + " · stage " + std::to_string(r.stage) + " · " + category_label(r.category);
-      dl->AddText(ImVec2(start.x + pad, start.y + pad / 2 + ImGui::GetTextLineHeightWithSpacing()), late ? warn : dim,
-                  fit_text(second, room).c_str());
+      draw_row(w, layout, start);
       ImGui::PopID();
     }
   }
