@@ -64,6 +64,7 @@ void draw_frame(App& app, Drafts& drafts) {
   ImGuiIO& io = ImGui::GetIO();
   const Metrics& m = metrics();
   guard_lock(app, drafts);
+  keep_typing_on_escape();
   begin_mirror(screen_name(app.screen));
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);

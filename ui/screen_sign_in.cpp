@@ -27,7 +27,9 @@ void screen_sign_in(App& app, Drafts& d) {
        "other agencies involved. Parley still works without a signal: records wait on this device until it can "
        "reach the server.");
   if (d.server.empty()) d.server = app.sync().server().empty() ? platform::default_server() : app.sync().server();
+  next_field_kind(FieldKind::Url);   // an address: no capitals, no autocorrect
   input_text("Office server address", d.server, false, "https://parley.example.org");
+  next_field_kind(FieldKind::Username);   // password managers fill these two
   input_text("User name", d.username);
   input_secret("Password", d.password);
   // Which Board's procedure new challenges follow (the server names the Board; the

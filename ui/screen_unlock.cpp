@@ -32,14 +32,19 @@ void choose_passphrase(App& app, Drafts& d, bool upgrade) {
     heading("Protect the records on this device");
     text("This version of Parley keeps the records on this device encrypted, so that nobody who takes the device, "
          "or copies its storage, can read them. Choose a passphrase to encrypt them now.");
-    if (app.upgrade_needs_pin()) input_secret("Your current PIN", d.pin);
+    if (app.upgrade_needs_pin()) {
+      next_field_kind(FieldKind::Number);   // the number pad
+      input_secret("Your current PIN", d.pin);
+    }
   } else {
     heading("Welcome to Parley");
     text("Parley keeps the records of professional challenges on this device, encrypted. Choose the passphrase "
          "that unlocks them.");
   }
   muted(kPolicy);
+  next_field_kind(FieldKind::NewPassword);   // a password manager may offer to make one
   input_secret("Passphrase", d.passphrase);
+  next_field_kind(FieldKind::NewPassword);
   input_secret("Passphrase again", d.passphrase_again);
   spacer();
   if (button(upgrade ? "Encrypt and continue" : "Continue", true, -1) ||

@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "ui/platform.h"
 
@@ -18,11 +20,63 @@ struct MirrorItem {
   std::string role, label, value;
   ImVec2 min, max;
   bool focused = false;
+  ImGuiID id = 0;                    // 0: nothing to act on (text, headings)
+  std::vector<std::string> options;  // a choice's options
+  std::string kind;                  // a text field's FieldKind; "multiline" appended
 };
 
 std::string g_screen;
 std::vector<MirrorItem> g_items;
 std::string g_last_published;
+
+struct PendingAction {
+  ImGuiID id;
+  MirrorActionKind kind;
+  std::string text;
+  int number;
+  int frames_left;
+};
+std::vector<PendingAction> g_actions;
+ImGuiID g_dom_focus = 0, g_scrolled_to = 0;
+FieldKind g_next_kind = FieldKind::Prose;
+bool g_next_kind_set = false;
+
+FieldKind take_field_kind(FieldKind fallback) {
+  FieldKind k = g_next_kind_set ? g_next_kind : fallback;
+  g_next_kind_set = false;
+  return k;
+}
+
+// The action the DOM copy asked of the last item, if any (consumed).
+std::optional<PendingAction> take_action(MirrorActionKind kind, ImGuiID id = ImGui::GetItemID()) {
+  for (auto it = g_actions.begin(); it != g_actions.end(); ++it) {
+    if (it->id == id && id != 0 && it->kind == kind) {
+      PendingAction a = std::move(*it);
+      g_actions.erase(it);
+      return a;
+    }
+  }
+  return std::nullopt;
+}
+
+// The keyboard focus of the DOM copy, drawn on the canvas: a two-tone ring (near-black
+// outside, yellow inside, as GOV.UK's focus state) keeps 3:1 against any background.
+// The item is scrolled into view once when it gains focus.
+void draw_dom_focus(ImGuiID id) {
+  if (id == 0 || id != g_dom_focus) return;
+  if (g_scrolled_to != id) {
+    g_scrolled_to = id;
+    ImRect clip = ImGui::GetCurrentWindow()->ClipRect;
+    if (ImGui::GetItemRectMin().y < clip.Min.y || ImGui::GetItemRectMax().y > clip.Max.y) ImGui::SetScrollHereY(0.3f);
+  }
+  float dpr = metrics().dpr;
+  ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  ImDrawList* dl = ImGui::GetForegroundDrawList();
+  dl->AddRect(ImVec2(a.x - 3 * dpr, a.y - 3 * dpr), ImVec2(b.x + 3 * dpr, b.y + 3 * dpr), IM_COL32(11, 12, 12, 255),
+              4 * dpr, 0, 3 * dpr);
+  dl->AddRect(ImVec2(a.x - 1 * dpr, a.y - 1 * dpr), ImVec2(b.x + 1 * dpr, b.y + 1 * dpr), IM_COL32(255, 221, 0, 255),
+              3 * dpr, 0, 2 * dpr);
+}
 
 std::string visible(const char* label) {
   std::string s(label);
@@ -30,8 +84,13 @@ std::string visible(const char* label) {
   return pos == std::string::npos ? s : s.substr(0, pos);
 }
 
-void record(const char* role, const std::string& label, const std::string& value = {}) {
-  g_items.push_back({role, label, value, ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::IsItemFocused()});
+MirrorItem& record(const char* role, const std::string& label, const std::string& value = {}, bool actionable = false,
+                   ImGuiID known_id = 0) {
+  ImGuiID id = !actionable ? 0 : known_id ? known_id : ImGui::GetItemID();
+  g_items.push_back({role, label, value, ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::IsItemFocused(), id,
+                     {}, {}});
+  draw_dom_focus(id);
+  return g_items.back();
 }
 
 ImVec4 accent() { return ImGui::GetStyle().Colors[ImGuiCol_ButtonActive]; }
@@ -51,20 +110,65 @@ TouchState& touch_state() {
 void begin_mirror(const std::string& screen_name) {
   g_screen = screen_name;
   g_items.clear();
+  // Actions for widgets no longer drawn (their screen has gone) are dropped.
+  for (auto& a : g_actions) --a.frames_left;
+  g_actions.erase(std::remove_if(g_actions.begin(), g_actions.end(), [](const PendingAction& a) { return a.frames_left < 0; }),
+                  g_actions.end());
+}
+
+void mirror_action(unsigned id, MirrorActionKind kind, const std::string& text, int number) {
+  g_actions.push_back({static_cast<ImGuiID>(id), kind, text, number, 4});
+}
+
+void mirror_focus(unsigned id) {
+  g_dom_focus = static_cast<ImGuiID>(id);
+  if (id == 0) g_scrolled_to = 0;
+}
+
+const std::string& last_published_mirror() { return g_last_published; }
+
+void keep_typing_on_escape() {
+  ImGuiContext& g = *GImGui;
+  if (g.ActiveId != 0 && g.ActiveId == g.InputTextState.ID && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false))
+    ImGui::ClearActiveID();
+}
+
+void next_field_kind(FieldKind kind) {
+  g_next_kind = kind;
+  g_next_kind_set = true;
+}
+
+const char* field_kind_name(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::Prose: return "prose";
+    case FieldKind::Name: return "name";
+    case FieldKind::Code: return "code";
+    case FieldKind::Number: return "number";
+    case FieldKind::Url: return "url";
+    case FieldKind::Username: return "username";
+    case FieldKind::Password: return "password";
+    case FieldKind::NewPassword: return "new-password";
+  }
+  return "prose";
 }
 
 void end_mirror() {
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& i : g_items)
-    items.push_back({{"role", i.role},
-                     {"label", i.label},
-                     {"value", i.value},
-                     {"focused", i.focused},
-                     // CSS pixels, relative to the canvas.
-                     {"x", i.min.x / metrics().dpr},
-                     {"y", i.min.y / metrics().dpr},
-                     {"w", (i.max.x - i.min.x) / metrics().dpr},
-                     {"h", (i.max.y - i.min.y) / metrics().dpr}});
+  for (const auto& i : g_items) {
+    nlohmann::json item = {{"role", i.role},
+                           {"label", i.label},
+                           {"value", i.value},
+                           {"focused", i.focused},
+                           {"id", i.id},
+                           // CSS pixels, relative to the canvas.
+                           {"x", i.min.x / metrics().dpr},
+                           {"y", i.min.y / metrics().dpr},
+                           {"w", (i.max.x - i.min.x) / metrics().dpr},
+                           {"h", (i.max.y - i.min.y) / metrics().dpr}};
+    if (!i.options.empty()) item["options"] = i.options;
+    if (!i.kind.empty()) item["kind"] = i.kind;
+    items.push_back(std::move(item));
+  }
   std::string json = nlohmann::json{{"screen", g_screen}, {"items", items}}.dump();
   if (json != g_last_published) {
     // Swapped, not assigned: assigning reuses the old buffer and would leave the tail of a
@@ -77,6 +181,7 @@ void end_mirror() {
 void forget_screen_text() {
   std::string().swap(g_last_published);   // freed, and zeroed (ui/zero_on_free.cpp)
   std::vector<MirrorItem>().swap(g_items);
+  std::vector<PendingAction>().swap(g_actions);   // typed text the DOM copy sent, not yet applied
   platform::publish_mirror(R"({"screen":"unlock","items":[]})");
   // Dear ImGui's copies of text being edited and its scratch buffer (no context: nothing
   // was drawn, as in the app-model tests).
@@ -99,7 +204,8 @@ bool button(const char* label, bool primary, float width) {
   }
   bool pressed = ImGui::Button(label, size);
   if (primary) ImGui::PopStyleColor(2);
-  record("button", visible(label));
+  if (take_action(MirrorActionKind::Activate)) pressed = true;
+  record("button", visible(label), {}, true);
   return pressed;
 }
 
@@ -113,6 +219,11 @@ bool danger_button(const char* label, float width) {
 }
 
 namespace {
+// A text field's id, known before it is drawn: a multi-line field scrolled out of view
+// reports no item id of its own (Dear ImGui skips its child window), and the DOM copy
+// must still be able to type into it.
+ImGuiID field_id(const char* label) { return ImGui::GetID((std::string("##field_") + label).c_str()); }
+
 bool single_line_field(const char* label, std::string& value, const char* hint, ImGuiInputTextFlags flags) {
   const Metrics& m = metrics();
   std::string id = std::string("##field_") + label;
@@ -124,30 +235,45 @@ bool single_line_field(const char* label, std::string& value, const char* hint, 
   return changed;
 }
 
-void follow_caret() {
+void follow_caret(const std::string& label, FieldKind kind) {
   if (!ImGui::IsItemActive()) return;
-  // Keep the hidden text field (and so the on-screen keyboard) at the caret's line.
+  // Keep the hidden text field (and so the on-screen keyboard) at the caret's line, named
+  // after the field for screen readers, with the keyboard and autofill the field needs.
   const Metrics& m = metrics();
   ImVec2 r = ImGui::GetItemRectMin();
-  platform::text_input(true, r.x / m.dpr, r.y / m.dpr, ImGui::GetItemRectSize().y / m.dpr);
+  platform::text_input(true, r.x / m.dpr, r.y / m.dpr, ImGui::GetItemRectSize().y / m.dpr, label, field_kind_name(kind));
+}
+
+// Typed text the DOM copy sent for the last item (a screen reader's or password manager's
+// field): applied as if typed here.
+bool apply_text_action(std::string& value, ImGuiID id) {
+  auto a = take_action(MirrorActionKind::SetText, id);
+  if (!a) return false;
+  value = a->text;
+  return true;
 }
 }  // namespace
 
 bool input_secret(const char* label, std::string& value) {
+  FieldKind kind = take_field_kind(FieldKind::Password);
   ImGui::TextUnformatted(visible(label).c_str());
+  ImGuiID field = field_id(label);
   bool changed = single_line_field(label, value, nullptr, ImGuiInputTextFlags_Password);
+  changed |= apply_text_action(value, field);
   std::string masked;
   for (unsigned char c : value)
     if ((c & 0xC0) != 0x80) masked += "\u2022";
-  record("textbox", visible(label), masked);
-  follow_caret();
+  record("textbox", visible(label), masked, true, field).kind = std::string(field_kind_name(kind)) + " secret";
+  follow_caret(visible(label), kind);
   return changed;
 }
 
 bool input_text(const char* label, std::string& value, bool multiline, const char* hint) {
   const Metrics& m = metrics();
+  FieldKind kind = take_field_kind(multiline ? FieldKind::Prose : FieldKind::Name);
   ImGui::TextUnformatted(visible(label).c_str());
   std::string id = std::string("##field_") + label;
+  ImGuiID field = field_id(label);
   ImGui::SetNextItemWidth(-1);
   bool changed;
   if (multiline) {
@@ -155,8 +281,10 @@ bool input_text(const char* label, std::string& value, bool multiline, const cha
   } else {
     changed = single_line_field(label, value, hint, 0);
   }
-  record("textbox", visible(label), value);
-  follow_caret();
+  changed |= apply_text_action(value, field);
+  record("textbox", visible(label), value, true, field).kind =
+      std::string(field_kind_name(kind)) + (multiline ? " multiline" : "");
+  follow_caret(visible(label), kind);
   return changed;
 }
 
@@ -166,7 +294,11 @@ bool checkbox(const char* label, bool& value) {
   ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(pad, pad));
   bool changed = ImGui::Checkbox(label, &value);
   ImGui::PopStyleVar();
-  record("checkbox", visible(label), value ? "checked" : "unchecked");
+  if (auto a = take_action(MirrorActionKind::SetChecked)) {
+    changed = changed || value != (a->number != 0);
+    value = a->number != 0;
+  }
+  record("checkbox", visible(label), value ? "checked" : "unchecked", true);
   return changed;
 }
 
@@ -182,18 +314,25 @@ bool choice(const char* label, int& index, const std::vector<std::string>& optio
   if (ImGui::BeginCombo(id.c_str(), preview, ImGuiComboFlags_HeightLarge)) {
     for (int i = 0; i < static_cast<int>(options.size()); ++i) {
       bool selected = i == index;
-      if (ImGui::Selectable(options[i].c_str(), selected, 0, ImVec2(0, m.touch()))) {
+      if (ImGui::Selectable(options[i].c_str(), selected, 0, ImVec2(0, m.touch())) ||
+          take_action(MirrorActionKind::Activate)) {
         index = i;
         changed = true;
+        ImGui::CloseCurrentPopup();
       }
-      record("option", options[i], selected ? "selected" : "");
+      record("option", options[i], selected ? "selected" : "", true);
     }
     ImGui::EndCombo();
   }
   ImGui::PopStyleVar();
   // A caption-less choice ("##stage filter") is still named for screen readers and tests.
   std::string name = visible(label).empty() ? std::string(label).substr(2) : visible(label);
-  record("combobox", name, index >= 0 && index < static_cast<int>(options.size()) ? options[index] : "");
+  if (auto a = take_action(MirrorActionKind::SetIndex); a && a->number >= 0 && a->number < static_cast<int>(options.size())) {
+    changed = changed || index != a->number;
+    index = a->number;
+  }
+  record("combobox", name, index >= 0 && index < static_cast<int>(options.size()) ? options[index] : "", true).options =
+      options;
   return changed;
 }
 
@@ -249,7 +388,14 @@ void warning(const std::string& t) {
   record("alert", t);
 }
 
-void mirror_last(const char* role, const std::string& label, const std::string& value) { record(role, label, value); }
+void mirror_last(const char* role, const std::string& label, const std::string& value) {
+  std::string r(role);
+  bool actionable = r == "link" || r == "button";
+  // A press from the DOM copy reaches an item drawn without these widgets (a list row's
+  // Selectable) through Dear ImGui's own programmatic activation, one frame later.
+  if (actionable && take_action(MirrorActionKind::Activate)) ImGui::ActivateItem(ImGui::GetItemID());
+  record(role, label, value, actionable);
+}
 
 void spacer(float css_px) { ImGui::Dummy(ImVec2(1, css_px * metrics().dpr)); }
 

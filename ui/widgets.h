@@ -1,11 +1,13 @@
 // ui/widgets.h — the few widgets every screen uses, sized for fingers, and the registry
 // behind the hidden DOM mirror.
 //
-// Each widget draws with Dear ImGui and records what it is (role, label, value, rect) in
-// the frame's mirror list. At the end of the frame the list goes to the platform, which
-// keeps a hidden, accessible DOM copy of the screen (web-client brief item 18): screen
-// readers read it, and the end-to-end tests find a button's rectangle there before
-// tapping the canvas at that spot.
+// Each widget draws with Dear ImGui and records what it is (id, role, label, value,
+// options, rect) in the frame's mirror list. At the end of the frame the list goes to the
+// platform, which keeps an accessible DOM copy of the screen laid over the canvas
+// (web-client brief item 18; docs/web-client.md "Accessibility"). It works both ways:
+// screen readers and the keyboard use the DOM copy, and what they do there comes back as
+// a mirror action the widget applies (a press, typed text, a tick, a choice). The
+// end-to-end tests use it too: by role and name, or by a widget's rectangle.
 #pragma once
 #include <string>
 #include <vector>
@@ -22,6 +24,14 @@ struct Metrics {
   float gap() const { return 8.0f * dpr * font_scale; }
 };
 Metrics& metrics();
+
+// What a text field holds, so the platform offers the right keyboard, autocorrect and
+// autofill (web: the DOM field's inputmode, autocapitalize, autocorrect, autocomplete).
+enum class FieldKind { Prose, Name, Code, Number, Url, Username, Password, NewPassword };
+// Applies to the next input_text / input_secret only. Defaults: multi-line fields are
+// Prose, single-line ones Name, secrets Password.
+void next_field_kind(FieldKind kind);
+const char* field_kind_name(FieldKind kind);
 
 void begin_mirror(const std::string& screen_name);
 void end_mirror();            // publishes the frame's list if it changed
@@ -58,6 +68,21 @@ void mirror_last(const char* role, const std::string& label, const std::string& 
 void touch_scroll();
 // True in the frame a long press lands on the last item (its secondary action).
 bool long_pressed();
+
+// For the platform layer: what a person did to the accessible DOM copy of a widget (a
+// screen reader, a keyboard, a password manager), by the widget's id in the mirror. The
+// widget with that id applies it the next time it is drawn, whether or not it is scrolled
+// into view; one not drawn within a few frames is dropped (its screen has gone).
+enum class MirrorActionKind { Activate, SetText, SetChecked, SetIndex };
+void mirror_action(unsigned id, MirrorActionKind kind, const std::string& text, int number);
+// The widget whose DOM copy has keyboard focus (0: none): it is scrolled into view once
+// and drawn with the focus ring.
+void mirror_focus(unsigned id);
+// The mirror JSON last published (for tests).
+const std::string& last_published_mirror();
+// Escape while a text field is being edited ends the edit and keeps what was typed (Dear
+// ImGui's own Escape puts back the old text). Called by the frame before any widget.
+void keep_typing_on_escape();
 
 // For the platform layer: the touch drag state it feeds, in device pixels.
 struct TouchState {

@@ -329,6 +329,21 @@ EMSCRIPTEN_KEEPALIVE void parley_persisted(double generation, int ok, const char
 }
 
 EMSCRIPTEN_KEEPALIVE void parley_wake() { wake(); }
+
+// The accessible DOM copy of the screen (ui/widgets.h): what a screen reader, a keyboard or
+// a password manager did there. kind: 0 activate, 1 set text, 2 set checked, 3 set index.
+// The id is a double because Dear ImGui's ids are unsigned 32-bit.
+EMSCRIPTEN_KEEPALIVE void parley_mirror_action(double id, int kind, const char* text, int number) {
+  if (kind < 0 || kind > 3) return;
+  ui::mirror_action(static_cast<unsigned>(id), static_cast<ui::MirrorActionKind>(kind), text ? text : "", number);
+  if (g.app) g.app->note_activity();
+  wake(6);
+}
+EMSCRIPTEN_KEEPALIVE void parley_mirror_focus(double id) {
+  ui::mirror_focus(static_cast<unsigned>(id));
+  if (g.app) g.app->note_activity();
+  wake();
+}
 // The server became reachable (pre.js's probe): start a sync round now.
 EMSCRIPTEN_KEEPALIVE void parley_sync_now() {
   if (g.app && g.app->is_open()) g.app->sync().request_sync();

@@ -313,9 +313,14 @@
     clipboard: function (text) {
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(function () {});
     },
-    textInput: function (active, x, y, h) {
+    textInput: function (active, x, y, h, label, kind) {
       if (!ime) return;
       if (active) {
+        // Announced by its field's name, never "Text input". The textarea is emptied after
+        // each keystroke, so it keeps auto-capitalisation and autocorrect off (they would
+        // act on every letter); the DOM copy's own fields offer them (renderMirror).
+        ime.setAttribute('aria-label', label || 'Text input');
+        ime.setAttribute('inputmode', inputMode(kind));
         var r = canvas.getBoundingClientRect();
         ime.style.left = (r.left + x) + 'px';
         ime.style.top = (r.top + y) + 'px';
@@ -329,36 +334,7 @@
       var data = JSON.parse(json);
       mirrorItems = data.items;
       globalThis.parleyMirror = data;
-      var root = document.getElementById('mirror');
-      if (!root) return;
-      root.setAttribute('data-screen', data.screen);
-      var frag = document.createDocumentFragment();
-      data.items.forEach(function (it) {
-        var el;
-        if (it.role === 'button' || it.role === 'link' || it.role === 'option') {
-          el = document.createElement('button');
-          el.textContent = it.label + (it.value ? ' (' + it.value + ')' : '');
-          el.addEventListener('click', function () { call('parley_tap', ['number', 'number'], [it.x + it.w / 2, it.y + it.h / 2]); });
-        } else if (it.role === 'heading') {
-          el = document.createElement('h2');
-          el.textContent = it.label;
-        } else if (it.role === 'textbox' || it.role === 'combobox' || it.role === 'checkbox') {
-          el = document.createElement('div');
-          el.setAttribute('role', it.role);
-          el.setAttribute('aria-label', it.label);
-          if (it.role === 'checkbox') el.setAttribute('aria-checked', it.value === 'checked' ? 'true' : 'false');
-          el.textContent = it.value;
-          el.tabIndex = -1;
-        } else {
-          el = document.createElement('p');
-          if (it.role === 'alert') el.setAttribute('role', 'note');
-          el.textContent = it.label;
-        }
-        el.dataset.role = it.role;
-        el.dataset.x = it.x; el.dataset.y = it.y; el.dataset.w = it.w; el.dataset.h = it.h;
-        frag.appendChild(el);
-      });
-      root.replaceChildren(frag);
+      renderMirror(data);
     },
     environment: function () {
       env.updateWaiting = !!(globalThis.parleyUpdate && globalThis.parleyUpdate.waiting);
@@ -370,6 +346,147 @@
       if (globalThis.parleyUpdate && globalThis.parleyUpdate.apply) globalThis.parleyUpdate.apply();
     },
   };
+
+  // ---- The accessible DOM copy of the screen (docs/web-client.md, "Accessibility") ------
+  // One real element per widget, laid over it so a screen reader's touch exploration finds
+  // it, kept from frame to frame by key so focus and a half-typed value survive a rebuild.
+  // What a person does to an element goes back to C++ as a mirror action on the widget's
+  // id (parley_mirror_action): it acts whether or not the widget is scrolled into view.
+  // The elements are invisible and take no pointer events (fingers reach the canvas); the
+  // canvas draws the keyboard focus ring (parley_mirror_focus).
+  var mirrorEls = new Map();   // key -> element
+  var FIELD_ATTRS = {          // FieldKind -> autocomplete, autocapitalize, autocorrect
+    prose: ['off', 'sentences', 'on'], name: ['off', 'words', 'off'], code: ['off', 'off', 'off'],
+    number: ['off', 'off', 'off'], url: ['url', 'off', 'off'],
+    username: ['username', 'off', 'off'], password: ['current-password', 'off', 'off'],
+    'new-password': ['new-password', 'off', 'off'],
+  };
+  function mirrorAct(el, kind, text, number) {
+    var it = el._item;
+    if (!it.id) {   // nothing to act on by id: a press where it is drawn
+      if (kind === 0) call('parley_tap', ['number', 'number'], [it.x + it.w / 2, it.y + it.h / 2]);
+      return;
+    }
+    Module.ccall('parley_mirror_action', null, ['number', 'number', 'string', 'number'], [it.id, kind, text || '', number || 0]);
+  }
+  function mirrorFocus(id) { Module.ccall('parley_mirror_focus', null, ['number'], [id]); }
+  function fieldKind(it) { return (it.kind || 'prose').split(' ')[0]; }
+  function isSecret(it) { return /secret/.test(it.kind || ''); }
+  function inputMode(kind) { return kind === 'number' ? 'numeric' : kind === 'url' ? 'url' : 'text'; }
+
+  function makeMirrorElement(it, tag) {
+    var el = document.createElement(tag);
+    if (tag === 'button') {
+      el.type = 'button';
+      el.addEventListener('click', function () { mirrorAct(el, 0); });
+    } else if (it.role === 'checkbox') {
+      el.type = 'checkbox';
+      el.addEventListener('change', function () { mirrorAct(el, 2, '', el.checked ? 1 : 0); });
+    } else if (tag === 'input' || tag === 'textarea') {
+      if (tag === 'input') el.type = isSecret(it) ? 'password' : 'text';
+      var a = FIELD_ATTRS[fieldKind(it)] || FIELD_ATTRS.prose;
+      el.setAttribute('autocomplete', a[0]);
+      el.setAttribute('autocapitalize', a[1]);
+      el.setAttribute('autocorrect', a[2]);
+      el.spellcheck = a[2] === 'on';
+      el.inputMode = inputMode(fieldKind(it));
+      if (fieldKind(it) === 'username') el.name = 'username';
+      el.addEventListener('input', function () { mirrorAct(el, 1, el.value); });
+    } else if (tag === 'select') {
+      el.addEventListener('change', function () { mirrorAct(el, 3, '', el.selectedIndex - (el._placeholder ? 1 : 0)); });
+    }
+    el.addEventListener('focus', function () {
+      var root = el.parentNode;
+      if (root) { root.scrollTop = 0; root.scrollLeft = 0; }   // the canvas scrolls instead
+      if (el._item.id) mirrorFocus(el._item.id);
+    });
+    el.addEventListener('blur', function () { mirrorFocus(0); });
+    return el;
+  }
+
+  function mirrorTag(it, firstHeading) {
+    switch (it.role) {
+      case 'button': case 'link': case 'option': return 'button';
+      case 'textbox': return /multiline/.test(it.kind || '') ? 'textarea' : 'input';
+      case 'checkbox': return 'input';
+      case 'combobox': return 'select';
+      case 'heading': return firstHeading ? 'h1' : 'h2';
+      default: return 'p';
+    }
+  }
+
+  function updateCombobox(el, it) {
+    var opts = it.options || [], index = opts.indexOf(it.value);
+    var wanted = (index < 0 ? ['Choose…'] : []).concat(opts);
+    var have = Array.prototype.map.call(el.options, function (o) { return o.text; });
+    if (have.join('\n') !== wanted.join('\n')) {
+      el.replaceChildren.apply(el, wanted.map(function (t) { var o = document.createElement('option'); o.text = t; return o; }));
+    }
+    el._placeholder = index < 0;
+    el.selectedIndex = index < 0 ? 0 : index;
+  }
+
+  function updateMirrorElement(el, it) {
+    el._item = it;
+    var st = el.style;
+    st.left = it.x + 'px'; st.top = it.y + 'px';
+    st.width = Math.max(it.w, 1) + 'px'; st.height = Math.max(it.h, 1) + 'px';
+    var focused = document.activeElement === el;
+    if (it.role === 'button' || it.role === 'link' || it.role === 'option') {
+      var text = it.label + (it.value && it.role !== 'option' ? ' (' + it.value + ')' : '');
+      if (el.textContent !== text) el.textContent = text;
+      if (it.role === 'option') el.setAttribute('aria-pressed', it.value === 'selected' ? 'true' : 'false');
+    } else if (it.role === 'textbox') {
+      el.setAttribute('aria-label', it.label);
+      // The person's own typing wins while they are in the field; a secret is never copied
+      // into the page, only cleared when the app cleared it.
+      if (isSecret(it)) { if (!it.value && el.value && !focused) el.value = ''; }
+      else if (!focused && el.value !== it.value) el.value = it.value;
+    } else if (it.role === 'checkbox') {
+      el.setAttribute('aria-label', it.label);
+      el.checked = it.value === 'checked';
+    } else if (it.role === 'combobox') {
+      el.setAttribute('aria-label', it.label);
+      updateCombobox(el, it);
+    } else if (it.role === 'img') {
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', it.label);
+    } else {
+      if (el.textContent !== it.label) el.textContent = it.label;
+      if (it.role === 'alert') el.setAttribute('role', 'note');
+      if (it.role === 'step' && it.value === 'current') el.setAttribute('aria-current', 'step');
+      else el.removeAttribute('aria-current');
+    }
+  }
+
+  function renderMirror(data) {
+    var root = document.getElementById('mirror');
+    if (!root) return;
+    root.setAttribute('data-screen', data.screen);
+    var seen = {}, keys = [], tags = [], firstHeading = true;
+    data.items.forEach(function (it) {
+      var tag = mirrorTag(it, it.role === 'heading' && firstHeading);
+      if (it.role === 'heading') firstHeading = false;
+      var base = tag + ':' + (it.id ? 'i' + it.id : it.role + ':' + it.label);
+      seen[base] = (seen[base] || 0) + 1;
+      keys.push(seen[base] > 1 ? base + '#' + seen[base] : base);
+      tags.push(tag);
+    });
+    // Gone elements leave first, so an element that stays is never moved past them:
+    // moving a node in the DOM takes its focus away.
+    var keep = new Set(keys);
+    mirrorEls.forEach(function (el, key) {
+      if (!keep.has(key)) { el.remove(); mirrorEls.delete(key); }
+    });
+    data.items.forEach(function (it, at) {
+      var el = mirrorEls.get(keys[at]);
+      if (!el) { el = makeMirrorElement(it, tags[at]); mirrorEls.set(keys[at], el); }
+      updateMirrorElement(el, it);
+      el.dataset.role = it.role;
+      el.dataset.x = it.x; el.dataset.y = it.y; el.dataset.w = it.w; el.dataset.h = it.h;
+      if (root.children[at] !== el) root.insertBefore(el, root.children[at] || null);
+    });
+  }
 
   globalThis.parleyReady = function () {
     globalThis.parleyIsReady = true;
@@ -514,9 +631,33 @@
       if (text) call('parley_paste', ['string'], [text]);
       else call('parley_paste_own', [], []);
     }
+    // Tab from a field being typed into on the canvas: the edit ends (keeping the text, as
+    // Escape does) and focus moves through the DOM copy, in reading order, from that field.
+    function tabFromCanvasField(e) {
+      var root = document.getElementById('mirror');
+      var active = -1;
+      for (var i = 0; i < mirrorItems.length; i++) if (mirrorItems[i].role === 'textbox' && mirrorItems[i].focused) active = i;
+      var escape = Module.ccall('parley_imgui_key', 'number', ['string'], ['Escape']);
+      call('parley_key', ['number', 'number'], [escape, 1]); call('parley_key', ['number', 'number'], [escape, 0]);
+      ime.blur();
+      var els = Array.prototype.filter.call(root ? root.children : [], function (el) { return el.tabIndex >= 0; });
+      var here = active >= 0 && root ? root.children[active] : null, pos = els.indexOf(here);
+      var next = els[pos < 0 ? 0 : (pos + (e.shiftKey ? els.length - 1 : 1)) % els.length];
+      if (next) next.focus({ preventScroll: true });
+    }
     function onKey(down) {
       return function (e) {
         if (e.keyCode === 229) return;   // composition: text comes through 'input'
+        // Keys in the DOM copy are the DOM's: Tab moves focus, Enter and Space press,
+        // typing edits the element (which tells C++).
+        var root = document.getElementById('mirror');
+        if (root && root.contains(e.target)) return;
+        if (e.key === 'Tab') {
+          e.preventDefault();
+          if (down && document.activeElement === ime) tabFromCanvasField(e);
+          else if (down) { var first = root && root.querySelector('button, input, textarea, select'); if (first) first.focus(); }
+          return;
+        }
         if (e.code === 'KeyV' && (e.ctrlKey || e.metaKey)) {
           // Keyboard paste: read the system clipboard ourselves (the browser's own paste is
           // suppressed so text arrives once), or Parley's own buffer if that is refused.
