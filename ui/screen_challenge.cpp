@@ -533,10 +533,12 @@ void screen_challenge(App& app, Drafts& d) {
     heading("Required at this stage");
     for (const auto& item : v.checklist) {
       ImGui::PushID(item.id.c_str());
-      std::string line = std::string(item.done ? "[x] " : "[ ] ") + item.text;
+      // Read as words, not "[x]" (GOV.UK's task list says each task's status).
+      std::string line = std::string(item.done ? "Done: " : "To do: ") + item.text;
       if (item.deadline) line += " — " + item.deadline->words;
       if (item.deadline && item.deadline->overdue) warning(line);
       else text(line);
+      if (!item.done && v.status == Status::Open) next_accessible_name("Mark done: " + item.text);
       if (!item.done && v.status == Status::Open && button("Mark done")) {
         record(app, d, EventKind::Comment, {{"text", "Done: " + item.text}, {"fulfils", {item.id}}}, "Marked done");
       }
@@ -547,7 +549,8 @@ void screen_challenge(App& app, Drafts& d) {
     heading("Agreed actions");
     for (const auto& a : s.actions) {
       ImGui::PushID(a.event_id.c_str());
-      text(std::string(a.completed ? "[x] " : "[ ] ") + a.description + " — " + a.owner + (a.due.empty() ? "" : ", due " + a.due));
+      text(std::string(a.completed ? "Done: " : "To do: ") + a.description + " — " + a.owner + (a.due.empty() ? "" : ", due " + a.due));
+      if (!a.completed && !s.closed) next_accessible_name("Mark action done: " + a.description);
       if (!a.completed && !s.closed && button("Mark action done"))
         record(app, d, EventKind::ActionCompleted, {{"action", a.event_id}}, "Action completed");
       ImGui::PopID();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 
@@ -40,6 +41,10 @@ std::vector<PendingAction> g_actions;
 ImGuiID g_dom_focus = 0, g_scrolled_to = 0;
 FieldKind g_next_kind = FieldKind::Prose;
 bool g_next_kind_set = false;
+std::string g_next_name;        // next_accessible_name, for the next recorded widget
+float g_display_height = 0;     // last frame's, to notice an on-screen keyboard arriving
+int g_shrunk_frames = 0;        // frames left in which a shrunk display re-shows the edited field
+ImGuiID g_last_active = 0;      // the previous frame's active item: a field just opened for editing
 
 FieldKind take_field_kind(FieldKind fallback) {
   FieldKind k = g_next_kind_set ? g_next_kind : fallback;
@@ -87,7 +92,9 @@ std::string visible(const char* label) {
 MirrorItem& record(const char* role, const std::string& label, const std::string& value = {}, bool actionable = false,
                    ImGuiID known_id = 0) {
   ImGuiID id = !actionable ? 0 : known_id ? known_id : ImGui::GetItemID();
-  g_items.push_back({role, label, value, ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::IsItemFocused(), id,
+  std::string name = g_next_name.empty() ? label : std::move(g_next_name);
+  g_next_name.clear();
+  g_items.push_back({role, name, value, ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::IsItemFocused(), id,
                      {}, {}});
   draw_dom_focus(id);
   return g_items.back();
@@ -110,6 +117,14 @@ TouchState& touch_state() {
 void begin_mirror(const std::string& screen_name) {
   g_screen = screen_name;
   g_items.clear();
+  g_next_name.clear();
+  // The display got shorter (an on-screen keyboard took the bottom of the viewport): for a
+  // few frames, while the canvas settles, the field being edited is scrolled back into view.
+  float height = ImGui::GetIO().DisplaySize.y;
+  if (g_display_height > 0 && height < g_display_height - 1) g_shrunk_frames = 3;
+  else if (g_shrunk_frames > 0) --g_shrunk_frames;
+  g_display_height = height;
+  g_last_active = GImGui->ActiveId;
   // Actions for widgets no longer drawn (their screen has gone) are dropped.
   for (auto& a : g_actions) --a.frames_left;
   g_actions.erase(std::remove_if(g_actions.begin(), g_actions.end(), [](const PendingAction& a) { return a.frames_left < 0; }),
@@ -132,6 +147,8 @@ void keep_typing_on_escape() {
   if (g.ActiveId != 0 && g.ActiveId == g.InputTextState.ID && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false))
     ImGui::ClearActiveID();
 }
+
+void next_accessible_name(const std::string& name) { g_next_name = name; }
 
 void next_field_kind(FieldKind kind) {
   g_next_kind = kind;
@@ -235,13 +252,31 @@ bool single_line_field(const char* label, std::string& value, const char* hint, 
   return changed;
 }
 
-void follow_caret(const std::string& label, FieldKind kind) {
-  if (!ImGui::IsItemActive()) return;
+// Where a text field is and whether it is being edited. A multi-line field's own item is
+// its child window, which Dear ImGui skips when scrolled out of view (even while it is
+// being edited), so its box is measured by the caller.
+struct FieldBox {
+  bool active = false, opened = false;   // opened: became active this frame
+  ImVec2 min, max;
+};
+FieldBox last_item_box() {
+  return {ImGui::IsItemActive(), ImGui::IsItemActivated(), ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+}
+
+void follow_caret(const std::string& label, FieldKind kind, const FieldBox& box) {
+  if (!box.active) return;
+  // Just opened, or the display shrank under it (an on-screen keyboard): the field is
+  // scrolled to the middle of what can be seen, not left under the keyboard.
+  ImGuiWindow* window = ImGui::GetCurrentWindow();
+  const ImRect& clip = window->ClipRect;
+  bool hidden = box.max.y > clip.Max.y || box.min.y < clip.Min.y;
+  if (hidden && (g_shrunk_frames > 0 || box.opened))
+    ImGui::SetScrollY(window->Scroll.y + (box.min.y + box.max.y) / 2 - (clip.Min.y + clip.Max.y) / 2);
   // Keep the hidden text field (and so the on-screen keyboard) at the caret's line, named
   // after the field for screen readers, with the keyboard and autofill the field needs.
   const Metrics& m = metrics();
-  ImVec2 r = ImGui::GetItemRectMin();
-  platform::text_input(true, r.x / m.dpr, r.y / m.dpr, ImGui::GetItemRectSize().y / m.dpr, label, field_kind_name(kind));
+  platform::text_input(true, box.min.x / m.dpr, box.min.y / m.dpr, (box.max.y - box.min.y) / m.dpr, label,
+                       field_kind_name(kind));
 }
 
 // Typed text the DOM copy sent for the last item (a screen reader's or password manager's
@@ -252,6 +287,43 @@ bool apply_text_action(std::string& value, ImGuiID id) {
   value = a->text;
   return true;
 }
+// Puts the caret at the end when a multi-line field is opened for editing: the tap landed
+// on the wrapped text, whose layout the unwrapped editor does not share.
+int caret_to_end_when_opened(ImGuiInputTextCallbackData* data) {
+  auto id = static_cast<ImGuiID>(reinterpret_cast<std::uintptr_t>(data->UserData));
+  if (g_last_active != id) data->CursorPos = data->SelectionStart = data->SelectionEnd = data->BufTextLen;
+  return 0;
+}
+
+// A multi-line field that grows with its text (4 to 16 lines) and shows it wrapped while
+// not being edited. The editor is always the same Dear ImGui widget, so tapping, typing
+// and the keyboard behave as before; when it is not active its own (unwrapped) text is
+// drawn transparent and the wrapped text is drawn over it.
+bool multiline_field(const std::string& id, std::string& value, FieldBox& box) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  ImGuiID edit_id = ImGui::GetID(id.c_str());
+  bool editing = GImGui->ActiveId == edit_id;
+  float wrap = ImGui::GetContentRegionAvail().x - style.FramePadding.x * 2 - style.ScrollbarSize;
+  float line = ImGui::GetTextLineHeight();
+  float rows = std::clamp(ImGui::CalcTextSize(value.c_str(), nullptr, false, std::max(line, wrap)).y / line + 1, 4.0f, 16.0f);
+  float height = std::max(metrics().touch() * 2.5f, rows * line + style.FramePadding.y * 2);
+  box.min = ImGui::GetCursorScreenPos();
+  box.max = ImVec2(box.min.x + ImGui::GetContentRegionAvail().x, box.min.y + height);
+  if (!editing) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 0));
+  bool changed = ImGui::InputTextMultiline(id.c_str(), &value, ImVec2(-1, height), ImGuiInputTextFlags_CallbackAlways,
+                                           caret_to_end_when_opened, reinterpret_cast<void*>(std::uintptr_t{edit_id}));
+  box.active = GImGui->ActiveId == edit_id;
+  box.opened = box.active && g_last_active != edit_id;
+  if (editing) return changed;
+  ImGui::PopStyleColor();
+  ImVec2 a = box.min, b = box.max;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->PushClipRect(a, b, true);
+  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(a.x + style.FramePadding.x, a.y + style.FramePadding.y),
+              ImGui::GetColorU32(ImGuiCol_Text), value.c_str(), nullptr, wrap);
+  dl->PopClipRect();
+  return changed;
+}
 }  // namespace
 
 bool input_secret(const char* label, std::string& value) {
@@ -259,32 +331,36 @@ bool input_secret(const char* label, std::string& value) {
   ImGui::TextUnformatted(visible(label).c_str());
   ImGuiID field = field_id(label);
   bool changed = single_line_field(label, value, nullptr, ImGuiInputTextFlags_Password);
+  FieldBox box = last_item_box();
   changed |= apply_text_action(value, field);
   std::string masked;
   for (unsigned char c : value)
     if ((c & 0xC0) != 0x80) masked += "\u2022";
   record("textbox", visible(label), masked, true, field).kind = std::string(field_kind_name(kind)) + " secret";
-  follow_caret(visible(label), kind);
+  follow_caret(visible(label), kind, box);
   return changed;
 }
 
 bool input_text(const char* label, std::string& value, bool multiline, const char* hint) {
-  const Metrics& m = metrics();
   FieldKind kind = take_field_kind(multiline ? FieldKind::Prose : FieldKind::Name);
   ImGui::TextUnformatted(visible(label).c_str());
   std::string id = std::string("##field_") + label;
   ImGuiID field = field_id(label);
   ImGui::SetNextItemWidth(-1);
   bool changed;
+  FieldBox box;
   if (multiline) {
-    changed = ImGui::InputTextMultiline(id.c_str(), &value, ImVec2(-1, std::max(m.touch() * 2.5f, ImGui::GetTextLineHeight() * 4)));
+    changed = multiline_field(id, value, box);
   } else {
     changed = single_line_field(label, value, hint, 0);
+    box = last_item_box();
   }
   changed |= apply_text_action(value, field);
-  record("textbox", visible(label), value, true, field).kind =
-      std::string(field_kind_name(kind)) + (multiline ? " multiline" : "");
-  follow_caret(visible(label), kind);
+  MirrorItem& item = record("textbox", visible(label), value, true, field);
+  item.kind = std::string(field_kind_name(kind)) + (multiline ? " multiline" : "");
+  item.min = box.min;   // a clipped multi-line field's last item is not the field
+  item.max = box.max;
+  follow_caret(visible(label), kind, box);
   return changed;
 }
 

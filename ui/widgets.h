@@ -32,6 +32,10 @@ enum class FieldKind { Prose, Name, Code, Number, Url, Username, Password, NewPa
 // Prose, single-line ones Name, secrets Password.
 void next_field_kind(FieldKind kind);
 const char* field_kind_name(FieldKind kind);
+// The name screen readers get for the next widget when its visible label is not enough on
+// its own: three "Mark done" buttons become "Mark done: Notify the Board ...". Applies to
+// the next widget only.
+void next_accessible_name(const std::string& name);
 
 void begin_mirror(const std::string& screen_name);
 void end_mirror();            // publishes the frame's list if it changed
@@ -42,6 +46,9 @@ void forget_screen_text();
 // Widgets. Labels may carry an ImGui id suffix ("Save##discussion"); the mirror strips it.
 bool button(const char* label, bool primary = false, float width = 0.0f);
 bool danger_button(const char* label, float width = 0.0f);
+// A multi-line field grows with its text (up to a limit, then scrolls) and, while it is not
+// being edited, shows its text wrapped at the field's width; Dear ImGui 1.86 cannot wrap
+// text while it is edited, so the line being typed scrolls sideways until the edit ends.
 bool input_text(const char* label, std::string& value, bool multiline = false, const char* hint = nullptr);
 // A PIN or password: drawn masked, and the mirror carries one "•" per character so screen
 // readers and tests can tell how much was typed without the secret leaving the canvas.

@@ -514,7 +514,17 @@
   function setup() {
     canvas = document.getElementById('canvas');
     ime = document.getElementById('ime');
+    // The part of the page an on-screen keyboard covers without the browser shrinking the
+    // page (iOS Safari): the canvas is made that much shorter (index.html's --keyboard), so
+    // the app sees a smaller display and scrolls the field being typed into above it. Not
+    // while pinch-zoomed, when the visual viewport is smaller for another reason.
+    function keyboardCover() {
+      var vv = window.visualViewport;
+      if (!vv || Math.abs(vv.scale - 1) > 0.01) return 0;
+      return Math.max(0, Math.round(window.innerHeight - vv.height - vv.offsetTop));
+    }
     function resize() {
+      document.documentElement.style.setProperty('--keyboard', keyboardCover() + 'px');
       var r = canvas.getBoundingClientRect();
       call('parley_resize', ['number', 'number', 'number'], [r.width, r.height, window.devicePixelRatio || 1]);
     }

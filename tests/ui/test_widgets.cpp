@@ -256,3 +256,81 @@ TEST_CASE("Escape while typing ends the edit and keeps the text", "[widgets][key
     if (row.guard) CHECK_FALSE(ImGui::GetIO().WantTextInput);   // the edit has ended
   }
 }
+
+TEST_CASE("repeated buttons get the name of what they act on", "[widgets][mirror]") {
+  Gui gui;
+  json m = gui.frame([] {
+    next_accessible_name("Mark done: Notify the designated safeguarding lead");
+    button("Mark done##1");
+    next_accessible_name("Mark done: Send the record form");
+    button("Mark done##2");
+    button("Mark done##3");   // the name applies to the next widget only
+  });
+  CHECK(item(m, "Mark done: Notify the designated safeguarding lead")["role"] == "button");
+  CHECK(item(m, "Mark done: Send the record form")["role"] == "button");
+  CHECK(item(m, "Mark done")["role"] == "button");
+}
+
+namespace {
+// Presses and releases the mouse on a mirrored item, as a tap does.
+void tap_item(Gui& gui, const json& it, const std::function<void()>& draw) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2(static_cast<float>(it["x"].get<double>() + 10), static_cast<float>(it["y"].get<double>() + 10));
+  io.MouseDown[0] = true;
+  gui.frame(draw);
+  io.MouseDown[0] = false;
+  gui.frame(draw);
+  io.MousePos = ImVec2(-1, -1);
+}
+}  // namespace
+
+TEST_CASE("the field being typed into is scrolled back into view when the display shrinks under it",
+          "[widgets][keyboard]") {
+  // An on-screen keyboard shortens the canvas (VisualViewport): the focused field, near the
+  // bottom, must not be left under it.
+  Gui gui;
+  std::string views;
+  auto draw = [&] {
+    ImGui::Dummy(ImVec2(10, 450));
+    input_text("Views of each agency", views, true);
+    ImGui::Dummy(ImVec2(10, 400));
+  };
+  json m = gui.frame(draw);
+  tap_item(gui, item(m, "Views of each agency"), draw);
+  REQUIRE(ImGui::GetIO().WantTextInput);
+  ImGui::GetIO().DisplaySize = ImVec2(800, 300);
+  for (int i = 0; i < 3; ++i) m = gui.frame(draw);
+  json field = item(m, "Views of each agency");
+  CHECK(field["y"].get<double>() >= 0);
+  CHECK(field["y"].get<double>() + field["h"].get<double>() <= 300);
+  CHECK(ImGui::GetIO().WantTextInput);   // still being typed into
+}
+
+TEST_CASE("a multi-line field grows with its text, wraps it, and a tap adds to the end", "[widgets][text]") {
+  Gui gui;
+  // A long summary (the review's 343 characters showed as one line scrolled sideways).
+  std::string summary;
+  while (summary.size() < 900) summary += "Discharge went ahead without the agreed assessment. ";
+  summary.resize(900);
+  std::string empty;
+  auto draw = [&] {
+    input_text("Summary", summary, true);
+    input_text("Views", empty, true);
+  };
+  json m = gui.frame(draw);
+  double grown = item(m, "Summary")["h"].get<double>(), base = item(m, "Views")["h"].get<double>();
+  float line = ImGui::GetTextLineHeight();
+  // At 800 px the text wraps onto several lines, each needing room: taller than an empty field.
+  float lines = ImGui::CalcTextSize(summary.c_str(), nullptr, false, 760).y / line;
+  CHECK(lines >= 8);
+  CHECK(grown > base);
+  CHECK(grown >= (lines + 1) * line);
+  // Opening it for editing puts the caret after the text: what is typed is added, not
+  // put in front.
+  tap_item(gui, item(m, "Summary"), draw);
+  REQUIRE(ImGui::GetIO().WantTextInput);
+  ImGui::GetIO().AddInputCharactersUTF8(" More.");
+  gui.frame(draw);
+  CHECK(summary.size() == 906);
+  CHECK(summary.substr(900) == " More.");
+}
