@@ -28,6 +28,19 @@ const char* screen_name(Screen s) {
 // Auto-lock (docs/security.md): any input counts as activity; once the idle or hidden time
 // is reached, what was typed is kept in the store and the store is closed before anything
 // else is drawn. After unlocking, the typed text comes back.
+// Each screen opens at its top, except Home, which comes back to where its list was left
+// (a practitioner going through challenges one by one). Every screen draws in the one
+// "content" child, so without this a screen opened at the last one's scroll position: a
+// challenge raised from the bottom of the form opened scrolled to its timeline.
+void scroll_for_screen(Screen now) {
+  static Screen shown = Screen::FirstRun;
+  static float home_scroll = 0;
+  if (now == shown) return;
+  if (shown == Screen::Home) home_scroll = ImGui::GetScrollY();
+  ImGui::SetScrollY(now == Screen::Home ? home_scroll : 0.0f);
+  shown = now;
+}
+
 void guard_lock(App& app, Drafts& drafts) {
   ImGuiIO& io = ImGui::GetIO();
   bool input = io.MouseDown[0] || io.MouseWheel != 0.0f || io.InputQueueCharacters.Size > 0 ||
@@ -117,6 +130,7 @@ void draw_frame(App& app, Drafts& drafts) {
   }
   float status_h = ImGui::GetFrameHeightWithSpacing() * 2.2f + m.gap();
   ImGui::BeginChild("content", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoBackground);
+  scroll_for_screen(app.screen);
   app.open_pending_link();
   switch (app.screen) {
     case Screen::FirstRun: screen_first_run(app, drafts); break;
@@ -135,7 +149,7 @@ void draw_frame(App& app, Drafts& drafts) {
   touch_scroll();
   ImGui::EndChild();
   ImGui::Separator();
-  status_bar(app);
+  status_bar(app, drafts);
   ImGui::End();
   end_mirror();
 }

@@ -144,6 +144,7 @@ void screen_raise(App& app, Drafts& d) {
       app.set_error(problems.size() == 1 ? problems[0].message
                                          : "There is a problem: " + std::to_string(problems.size()) + " answers are missing or wrong");
       set_form_errors("raise", std::move(problems));
+      ImGui::SetScrollY(0.0f);   // to the error summary at the top (GOV.UK's pattern)
     } else if (app.run(
                    [&] {
                      try {
@@ -158,6 +159,7 @@ void screen_raise(App& app, Drafts& d) {
       app.open_challenge(id);
     } else {
       set_form_errors("raise", {}, true, field);
+      ImGui::SetScrollY(0.0f);
     }
   }
   if (button("Cancel", false, -1)) {

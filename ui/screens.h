@@ -35,6 +35,17 @@ struct Drafts {
   std::string event_ref;          // event being corrected / action being completed
   int form_index = 0;
   std::uint64_t closings = 0;     // App::closings() these drafts belong to
+  // Typed and not yet saved: a challenge being raised, or an action form on a challenge
+  // (the status bar must not say "Saved" over either).
+  bool raise_typed() const {
+    return raise_step == 2 && !(subject_name.empty() && subject_ids.empty() && subject_dob.empty() && subject_views.empty() &&
+                                challenged_name.empty() && challenged_job.empty() && challenged_agency.empty() &&
+                                summary.empty() && agency_views.empty() && copied_to.empty());
+  }
+  bool action_typed() const {
+    return action != 0 && !(a_text1.empty() && a_text2.empty() && a_text3.empty() && a_text4.empty() && a_date.empty() &&
+                            a_with.empty());
+  }
   void clear_action() {
     action = 0;
     a_text1.clear(); a_text2.clear(); a_text3.clear(); a_text4.clear(); a_date.clear(); a_with.clear();
@@ -69,7 +80,7 @@ void screen_record_form(App& app, Drafts& d);
 void screen_settings(App& app, Drafts& d);
 void screen_storage_problem(App& app, Drafts& d);
 void screen_board(App& app, Drafts& d);
-void status_bar(App& app);
+void status_bar(App& app, const Drafts& drafts);
 
 // Shared labels.
 const std::vector<std::string>& role_labels();        // index-aligned with role_levels()

@@ -89,7 +89,7 @@ void show_message(App& app) {
 }
 
 // What the records on this device are doing: the first words of the status line.
-Piece save_piece(App& app) {
+Piece save_piece(App& app, const Drafts& d) {
   const ImVec4* c = ImGui::GetStyle().Colors;
   const Palette& p = palette();
   // With the stored records missing or unreadable nothing is being saved: never say "All
@@ -102,10 +102,11 @@ Piece save_piece(App& app) {
     case App::SaveState::Idle:
     case App::SaveState::Saved: break;
   }
-  // Everything stored is durable, but a challenge being written on the Raise screen is
-  // not stored until it is raised: "Saved" there would be read as covering it. (The
-  // action forms on a challenge are drafts too; the status bar cannot see them yet.)
-  if (app.screen == Screen::Raise) return {"Draft not saved yet", Icon::Pencil, p.draft};
+  // Everything stored is durable, but text typed into a challenge being raised or into an
+  // action form is not stored until its button is pressed: "Saved" there would be read as
+  // covering it.
+  if ((app.screen == Screen::Raise && d.raise_typed()) || (app.screen == Screen::Challenge && d.action_typed()))
+    return {"Draft not saved yet", Icon::Pencil, p.draft};
   return {app.save_state() == App::SaveState::Saved ? "Saved" : "All saved on this device", Icon::Tick, p.ok};
 }
 
@@ -128,14 +129,14 @@ std::string device_only_words(App& app, std::int64_t pending) {
 }
 
 // The status pieces, most important first, and the one line they are mirrored as.
-void draw_status(App& app, const platform::Environment& env) {
+void draw_status(App& app, const Drafts& d, const platform::Environment& env) {
   const ImVec4* c = ImGui::GetStyle().Colors;
   const Palette& p = palette();
   const SyncStatus& sync = app.sync_status();
   // Online means the office server answers: the browser probes it; a signed-in client
   // also knows from its last sync request (the only signal on the desktop).
   bool online = env.online && !(app.signed_in() && sync.state == SyncState::Offline);
-  std::vector<Piece> pieces = {save_piece(app)};
+  std::vector<Piece> pieces = {save_piece(app, d)};
   pieces.push_back(online ? Piece{"Online", Icon::Dot, p.ok} : Piece{"Offline", Icon::Ring, c[ImGuiCol_Text]});
   std::int64_t pending = app.device_only_count();
   std::size_t after_badge = pieces.size();
@@ -157,7 +158,7 @@ void draw_status(App& app, const platform::Environment& env) {
 }
 }  // namespace
 
-void status_bar(App& app) {
+void status_bar(App& app, const Drafts& drafts) {
   platform::Environment env = platform::environment();
   // Pieces sit closer than other items; the region scrolls when they need more lines than
   // the frame reserved (largest text on a phone) instead of being cut off.
@@ -173,7 +174,7 @@ void status_bar(App& app) {
     muted(std::string(state) + "  ·  " + (env.online ? "Online" : "Offline") +
           (env.persistent_storage ? "  ·  Storage: kept" : "  ·  Storage: may be cleared by the browser"));
   } else {
-    draw_status(app, env);
+    draw_status(app, drafts, env);
     const SyncStatus& sync = app.sync_status();
     // Not reaching the server while offline is expected (the line above says Offline and
     // how much waits on this device): warn only about what needs a person.

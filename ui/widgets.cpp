@@ -252,6 +252,14 @@ bool single_line_field(const char* label, std::string& value, const char* hint, 
   return changed;
 }
 
+// A field's caption, wrapped at the window's edge: long ones ("With whom (names, job
+// titles and agencies, separate people with ;)") were cut off on a phone.
+void caption(const std::string& words) {
+  ImGui::PushTextWrapPos(0.0f);
+  ImGui::TextUnformatted(words.c_str());
+  ImGui::PopTextWrapPos();
+}
+
 // Where a text field is and whether it is being edited. A multi-line field's own item is
 // its child window, which Dear ImGui skips when scrolled out of view (even while it is
 // being edited), so its box is measured by the caller.
@@ -328,7 +336,7 @@ bool multiline_field(const std::string& id, std::string& value, FieldBox& box) {
 
 bool input_secret(const char* label, std::string& value) {
   FieldKind kind = take_field_kind(FieldKind::Password);
-  ImGui::TextUnformatted(visible(label).c_str());
+  caption(visible(label));
   ImGuiID field = field_id(label);
   bool changed = single_line_field(label, value, nullptr, ImGuiInputTextFlags_Password);
   FieldBox box = last_item_box();
@@ -343,7 +351,7 @@ bool input_secret(const char* label, std::string& value) {
 
 bool input_text(const char* label, std::string& value, bool multiline, const char* hint) {
   FieldKind kind = take_field_kind(multiline ? FieldKind::Prose : FieldKind::Name);
-  ImGui::TextUnformatted(visible(label).c_str());
+  caption(visible(label));
   std::string id = std::string("##field_") + label;
   ImGuiID field = field_id(label);
   ImGui::SetNextItemWidth(-1);
@@ -380,7 +388,7 @@ bool checkbox(const char* label, bool& value) {
 
 bool choice(const char* label, int& index, const std::vector<std::string>& options, float width) {
   const Metrics& m = metrics();
-  if (!visible(label).empty()) ImGui::TextUnformatted(visible(label).c_str());
+  if (!visible(label).empty()) caption(visible(label));
   std::string id = std::string("##choice_") + label;
   ImGui::SetNextItemWidth(width > 0 ? width : -1);
   float pad = std::max(ImGui::GetStyle().FramePadding.y, (m.touch() - ImGui::GetTextLineHeight()) / 2);
