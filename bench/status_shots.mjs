@@ -4,10 +4,12 @@
 // mirror carries), then shoots it. Per size, a new device signs in to the real
 // parley-server (--demo users) as asc-practitioner and
 //   1. raises a challenge against Demo Housing Trust online and waits for it to sync:
-//      <size>-home-synced.png ("Saved · Online · Last synced ...");
+//      <size>-challenge.png (the guided challenge screen) and <size>-home-synced.png
+//      ("Saved · Online · Last synced ...");
 //   2. goes offline and raises a second one: <size>-home-offline-pending.png
 //      ("1 record only on this device since ...");
-//   3. starts a third and leaves it typed: <size>-raise-draft.png ("Draft not saved yet");
+//   3. presses Raise challenge on an empty form: <size>-raise-errors.png (the error summary);
+//      then starts a third and leaves it typed: <size>-raise-draft.png ("Draft not saved yet");
 //   4. phone only: text at the largest size (200 %; 190 % where the last tap is lost), Home again: phone-home-offline-large.png.
 // Sizes: phone 390x844 @3x, tablet 820x1180 @2x, desktop 1280x800 @1x. Output in
 // $PARLEY_TEST_OUTPUT (default build/test-output). Same environment as the browser tests:
@@ -25,7 +27,7 @@ const SIZES = {
 };
 const SYNCED = /Last synced: \d\d:\d\d/;
 
-async function raise(page, subject, { submit = true } = {}) {
+async function raise(page, subject, { submit = true, shootAs } = {}) {
   await tap(page, 'Raise a challenge');
   await screen(page, 'raise');
   await tap(page, 'No');
@@ -37,6 +39,10 @@ async function raise(page, subject, { submit = true } = {}) {
   await tap(page, 'Raise challenge');
   await screen(page, 'challenge');
   await savedAfter(page, gen);
+  if (shootAs) {
+    await page.waitForTimeout(300);
+    await shot(page, shootAs);
+  }
   await press(page, '< Home', { role: 'button' });
   await screen(page, 'home');
   await top(page);
@@ -55,7 +61,7 @@ async function shoot(size, view, server) {
   try {
     const page = b.context.pages()[0] || (await b.context.newPage());
     await signIn(page, server, 'asc-practitioner');
-    await raise(page, 'Alex Sample');
+    await raise(page, 'Alex Sample', { shootAs: `${size}-challenge` });
     console.log(size, await waitStatus(page, SYNCED, { not: /only on this device|syncing…/, timeout: 30000 }));
     await shot(page, `${size}-home-synced`);
 
@@ -64,6 +70,20 @@ async function shoot(size, view, server) {
     await raise(page, 'Jordan Example');
     console.log(size, await waitStatus(page, /^Saved  ·  Offline  ·  .*1 record only on this device/));
     await shot(page, `${size}-home-offline-pending`);
+
+    // Raise pressed with nothing filled in: the error summary at the top, each field's error.
+    await tap(page, 'Raise a challenge');
+    await screen(page, 'raise');
+    await tap(page, 'No');
+    await tap(page, 'Raise challenge', { role: 'button' });
+    await find(page, 'There is a problem', { role: 'heading' });
+    const problem = await find(page, 'There is a problem', { role: 'heading' });
+    if (problem.y < 0) await drag(page, view.width / 2, 200, 600);
+    await page.waitForTimeout(300);
+    await shot(page, `${size}-raise-errors`);
+    await tap(page, 'Cancel', { role: 'button' });
+    await screen(page, 'home');
+    await top(page);
 
     await raise(page, 'Casey Draft', { submit: false });
     console.log(size, await waitStatus(page, /^Draft not saved yet  ·  /));
