@@ -3,6 +3,8 @@
 // desktop loop call draw_frame once per rendered frame.
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "ui/screens.h"
 #include "ui/widgets.h"
 
@@ -128,7 +130,11 @@ void draw_frame(App& app, Drafts& drafts) {
     }
     ImGui::Separator();
   }
-  float status_h = ImGui::GetFrameHeightWithSpacing() * 2.2f + m.gap();
+  // The status region is as tall as its content was last frame (a message, a sync warning,
+  // the pieces wrapping on a phone), at least two lines and at most a third of the window.
+  static float status_needed = 0;
+  float status_h = std::clamp(status_needed + ImGui::GetStyle().ItemSpacing.y * 2,
+                              ImGui::GetFrameHeightWithSpacing() * 2.2f + m.gap(), ImGui::GetWindowHeight() / 3);
   ImGui::BeginChild("content", ImVec2(0, -status_h), false, ImGuiWindowFlags_NoBackground);
   scroll_for_screen(app.screen);
   app.open_pending_link();
@@ -149,7 +155,7 @@ void draw_frame(App& app, Drafts& drafts) {
   touch_scroll();
   ImGui::EndChild();
   ImGui::Separator();
-  status_bar(app, drafts);
+  status_needed = status_bar(app, drafts);
   ImGui::End();
   end_mirror();
 }

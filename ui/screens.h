@@ -80,7 +80,9 @@ void screen_record_form(App& app, Drafts& d);
 void screen_settings(App& app, Drafts& d);
 void screen_storage_problem(App& app, Drafts& d);
 void screen_board(App& app, Drafts& d);
-void status_bar(App& app, const Drafts& drafts);
+// Draws the status region filling what is left of the window; returns the height its
+// content needed, which the frame reserves next time.
+float status_bar(App& app, const Drafts& drafts);
 
 // Shared labels.
 const std::vector<std::string>& role_labels();        // index-aligned with role_levels()

@@ -158,10 +158,10 @@ void draw_status(App& app, const Drafts& d, const platform::Environment& env) {
 }
 }  // namespace
 
-void status_bar(App& app, const Drafts& drafts) {
+float status_bar(App& app, const Drafts& drafts) {
   platform::Environment env = platform::environment();
-  // Pieces sit closer than other items; the region scrolls when they need more lines than
-  // the frame reserved (largest text on a phone) instead of being cut off.
+  // Pieces sit closer than other items. The frame gives the region the height it needed
+  // last frame (up to a limit); beyond that it scrolls instead of being cut off.
   ImGui::BeginChild("status", ImVec2(0, 0), false, ImGuiWindowFlags_NoBackground);
   ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(metrics().gap() * 1.5f, metrics().gap() * 0.25f));
   if (!app.is_open()) {
@@ -190,8 +190,10 @@ void status_bar(App& app, const Drafts& drafts) {
   }
   show_message(app);
   ImGui::PopStyleVar();
+  float needed = ImGui::GetCursorPosY();   // content coordinates: the height drawn
   touch_scroll();
   ImGui::EndChild();
+  return needed;
 }
 
 }  // namespace parley::ui
