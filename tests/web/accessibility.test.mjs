@@ -3,11 +3,13 @@
 //   1. the whole flow (choose a passphrase, sign in, raise a challenge, record a
 //      discussion, escalate, open the record form and print it) through Playwright's role
 //      and label locators only: never canvas coordinates, never the mirror's JSON;
-//   2. the same flow by the keyboard alone: Tab / Shift+Tab to reach a control, typing,
-//      Enter and Space to press; what is focused is read as a screen reader reads it;
+//   2. the flow by the keyboard alone, through recording the discussion (bench/a11y_bench.mjs
+//      goes on to escalate): Tab / Shift+Tab to reach a control, typing, Enter and Space to
+//      press; what is focused is read as a screen reader reads it;
 //   3. axe-core (npm) over every screen on the way, at phone and tablet sizes: no violations.
 // The DOM copy is wasm/pre.js renderMirror over ui/widgets.cpp's mirror (docs/web-client.md
-// "Accessibility"). The figures bench/a11y_bench.mjs prints come from the same paths.
+// "Accessibility"). The figures bench/a11y_bench.mjs prints come from the same paths
+// (shared helpers in a11y_support.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { screen, shot, PASSPHRASE } from './harness.mjs';
