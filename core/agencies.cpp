@@ -40,6 +40,8 @@ std::vector<std::string> words_of(std::string_view name) {
 
 }  // namespace
 
+bool valid_agency_name(std::string_view name) { return !name.empty() && name.size() <= kLongestAgencyName; }
+
 bool agency_listed(const std::vector<std::string>& directory, std::string_view agency) {
   return std::find(directory.begin(), directory.end(), agency) != directory.end();
 }

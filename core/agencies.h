@@ -28,6 +28,12 @@ namespace parley {
 // The opening's body key that says the other agency is not in the Board's directory.
 inline constexpr const char* kAgencyNotListed = "agency_not_listed";
 
+// The directory's limits, checked where a name enters it (parley-server admin add-agency)
+// and where a device takes a copy from the wire (sync/client.cpp): a name is 1 to 200
+// bytes; a directory has at most 1,000 names; its version is 1 to 64 characters.
+inline constexpr std::size_t kLongestAgencyName = 200, kMostAgencies = 1000, kLongestDirectoryVersion = 64;
+bool valid_agency_name(std::string_view name);
+
 // True when `agency` is one of `directory`'s names, exactly.
 bool agency_listed(const std::vector<std::string>& directory, std::string_view agency);
 

@@ -5,6 +5,8 @@
 // clock: time comes in as now_ms.
 #include "sync/client.h"
 
+#include "core/agencies.h"
+
 #include <algorithm>
 #include <map>
 
@@ -94,15 +96,17 @@ std::optional<std::size_t> refused_bundle(const std::string& field) {
   return static_cast<std::size_t>(*n);
 }
 
-// The Board's agency directory as sent ({"version", "agencies": [names]}), checked before
-// it replaces the device's copy: a list of names of 1 to 200 bytes.
+// The Board's agency directory as sent ({"version", "agencies": [names]}), checked against
+// core/agencies.h's limits before it replaces the device's copy.
 std::optional<std::vector<std::string>> directory_names(const Json& body) {
   auto list = body.find("agencies");
-  if (list == body.end() || !list->is_array()) return std::nullopt;
+  const std::string& version = body["version"].get_ref<const std::string&>();
+  if (list == body.end() || !list->is_array() || list->size() > kMostAgencies || version.empty() ||
+      version.size() > kLongestDirectoryVersion)
+    return std::nullopt;
   std::vector<std::string> names;
   for (const auto& a : *list) {
-    if (!a.is_string() || a.get_ref<const std::string&>().empty() || a.get_ref<const std::string&>().size() > 200)
-      return std::nullopt;
+    if (!a.is_string() || !valid_agency_name(a.get_ref<const std::string&>())) return std::nullopt;
     names.push_back(a.get<std::string>());
   }
   return names;

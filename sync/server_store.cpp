@@ -19,6 +19,8 @@
 //   quarantine(id, at, user_id, device, code, field, bytes)   refused requests
 #include "sync/server_store.h"
 
+#include "core/agencies.h"
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sqlite3.h>
@@ -324,9 +326,16 @@ ServerStore::~ServerStore() = default;
 
 void ServerStore::add_agency(const std::string& name) {
   std::lock_guard lock(mutex_);
-  if (name.empty() || name.size() > kMaxNameBytes || !valid_utf8(name))
+  if (!valid_agency_name(name) || !valid_utf8(name))
     throw ApiError(400, "bad_request", "agency name: give 1 to 200 characters of text");
-  impl_->transaction([&] { Stmt(impl_->db, "INSERT OR IGNORE INTO agencies(name) VALUES(?1)").bind(name).run(); });
+  impl_->transaction([&] {
+    Stmt count(impl_->db, "SELECT COUNT(*) FROM agencies WHERE name <> ?1");
+    count.bind(name).step();
+    if (static_cast<std::size_t>(count.i64(0)) >= kMostAgencies)
+      throw ApiError(400, "bad_request", "the Board's list already has " + std::to_string(kMostAgencies) +
+                                             " agencies, the most a device takes: remove one first");
+    Stmt(impl_->db, "INSERT OR IGNORE INTO agencies(name) VALUES(?1)").bind(name).run();
+  });
 }
 
 std::vector<std::string> ServerStore::agencies() {

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "core/agencies.h"
 #include "sync/bundle.h"
 #include "sync/server_store.h"
 #include "tests/support.h"
@@ -765,4 +766,30 @@ TEST_CASE("the directory for devices: every agency, with a version that changes 
   Json after = f.store->agency_directory();
   CHECK(after["version"] != version);
   CHECK(after["agencies"].size() == 5);
+}
+
+TEST_CASE("an agency name and the directory's size are held to core/agencies.h's limits", "[server][agencies]") {
+  Fixture f;
+  struct Row {
+    std::string name;
+    bool accepted;
+  };
+  const std::vector<Row> rows = {
+      {"", false},
+      {std::string(kLongestAgencyName, 'a'), true},
+      {std::string(kLongestAgencyName + 1, 'a'), false},
+      {"Bad \xff byte", false},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name.size() << " bytes");
+    if (r.accepted) CHECK_NOTHROW(f.store->add_agency(r.name));
+    else CHECK_THROWS_AS(f.store->add_agency(r.name), ApiError);
+  }
+  // Filled to the most a device takes: one more is refused, one already there is not.
+  const std::size_t have = f.store->agencies().size();
+  for (std::size_t i = have; i < kMostAgencies; ++i) f.store->add_agency("Agency " + std::to_string(i));
+  CHECK(f.store->agencies().size() == kMostAgencies);
+  CHECK_THROWS_WITH(f.store->add_agency("One too many"), Catch::Contains("remove one first"));
+  CHECK_NOTHROW(f.store->add_agency("Agency 10"));
+  CHECK(f.store->agencies().size() == kMostAgencies);
 }

@@ -14,10 +14,12 @@
 #include <random>
 #include <set>
 
+#include "core/agencies.h"
 #include "core/embedded.h"
 #include "core/fault_vfs.h"
 #include "sync/bundle.h"
 #include "sync/client.h"
+#include "core/agencies.h"
 #include "tests/support.h"
 
 using namespace parley;
@@ -970,6 +972,33 @@ TEST_CASE("the Board's agency directory: fetched every round, kept for offline u
   CHECK(a.store.agencies_version() == "a2");
   CHECK(a.store.quarantine_count() == 1);
   CHECK_THAT(restarted.status().last_error, Catch::Contains("list of agencies"));
+
+  // Past core/agencies.h's limits (a hostile or broken server): kept aside the same way.
+  struct Row {
+    const char* what;
+    Json body;
+  };
+  Json too_many = Json::array();
+  for (std::size_t i = 0; i <= kMostAgencies; ++i) too_many.push_back("Agency " + std::to_string(i));
+  const std::vector<Row> rows = {
+      {"too many names", {{"version", "a4"}, {"agencies", too_many}}},
+      {"a name too long", {{"version", "a5"}, {"agencies", {std::string(kLongestAgencyName + 1, 'x')}}}},
+      {"a version too long", {{"version", std::string(kLongestDirectoryVersion + 1, 'v')}, {"agencies", {"Demo Police"}}}},
+      {"an empty version", {{"version", ""}, {"agencies", {"Demo Police"}}}},
+  };
+  std::int64_t kept = a.store.quarantine_count();
+  for (const auto& r : rows) {
+    INFO(r.what);
+    server.script = [&](const HttpRequest& q) -> std::optional<HttpResponse> {
+      if (q.path.rfind("/api/agencies", 0) == 0) return json_response(200, r.body);
+      return std::nullopt;
+    };
+    now += SyncEngine::kRoundEveryMs;
+    sync_until_quiet(restarted, server, now);
+    CHECK(a.store.agencies().size() == 3);
+    CHECK(a.store.agencies_version() == "a2");
+    CHECK(a.store.quarantine_count() == ++kept);
+  }
 }
 
 TEST_CASE("a server without the agency directory endpoint: the round goes on without one", "[sync][agencies]") {
