@@ -8,11 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 
 #include "ui/platform.h"
+#include "ui/text_editor.h"
 
 namespace parley::ui {
 namespace {
@@ -44,7 +46,9 @@ bool g_next_kind_set = false;
 std::string g_next_name;        // next_accessible_name, for the next recorded widget
 float g_display_height = 0;     // last frame's, to notice an on-screen keyboard arriving
 int g_shrunk_frames = 0;        // frames left in which a shrunk display re-shows the edited field
-ImGuiID g_last_active = 0;      // the previous frame's active item: a field just opened for editing
+// The multi-line field being edited (one at a time, as Dear ImGui has one active item).
+TextEditor g_editor;
+ImGuiID g_editor_id = 0;
 
 FieldKind take_field_kind(FieldKind fallback) {
   FieldKind k = g_next_kind_set ? g_next_kind : fallback;
@@ -124,7 +128,6 @@ void begin_mirror(const std::string& screen_name) {
   if (g_display_height > 0 && height < g_display_height - 1) g_shrunk_frames = 3;
   else if (g_shrunk_frames > 0) --g_shrunk_frames;
   g_display_height = height;
-  g_last_active = GImGui->ActiveId;
   // Actions for widgets no longer drawn (their screen has gone) are dropped.
   for (auto& a : g_actions) --a.frames_left;
   g_actions.erase(std::remove_if(g_actions.begin(), g_actions.end(), [](const PendingAction& a) { return a.frames_left < 0; }),
@@ -205,6 +208,8 @@ void forget_screen_text() {
   if (ImGuiContext* g = GImGui) {
     ImGui::ClearActiveID();
     g->InputTextState.ClearFreeMemory();
+    g_editor.forget();
+    g_editor_id = 0;
     std::memset(g->TempBuffer, 0, sizeof g->TempBuffer);
   }
 }
@@ -295,41 +300,191 @@ bool apply_text_action(std::string& value, ImGuiID id) {
   value = a->text;
   return true;
 }
-// Puts the caret at the end when a multi-line field is opened for editing: the tap landed
-// on the wrapped text, whose layout the unwrapped editor does not share.
-int caret_to_end_when_opened(ImGuiInputTextCallbackData* data) {
-  auto id = static_cast<ImGuiID>(reinterpret_cast<std::uintptr_t>(data->UserData));
-  if (g_last_active != id) data->CursorPos = data->SelectionStart = data->SelectionEnd = data->BufTextLen;
-  return 0;
+Measure font_measure() {
+  ImFont* font = ImGui::GetFont();
+  float size = ImGui::GetFontSize();
+  return [font, size](std::string_view s) { return font->CalcTextSizeA(size, FLT_MAX, 0, s.data(), s.data() + s.size()).x; };
 }
 
-// A multi-line field that grows with its text (4 to 16 lines) and shows it wrapped while
-// not being edited. The editor is always the same Dear ImGui widget, so tapping, typing
-// and the keyboard behave as before; when it is not active its own (unwrapped) text is
-// drawn transparent and the wrapped text is drawn over it.
-bool multiline_field(const std::string& id, std::string& value, FieldBox& box) {
-  const ImGuiStyle& style = ImGui::GetStyle();
-  ImGuiID edit_id = ImGui::GetID(id.c_str());
-  bool editing = GImGui->ActiveId == edit_id;
-  float wrap = ImGui::GetContentRegionAvail().x - style.FramePadding.x * 2 - style.ScrollbarSize;
-  float line = ImGui::GetTextLineHeight();
-  float rows = std::clamp(ImGui::CalcTextSize(value.c_str(), nullptr, false, std::max(line, wrap)).y / line + 1, 4.0f, 16.0f);
-  float height = std::max(metrics().touch() * 2.5f, rows * line + style.FramePadding.y * 2);
-  box.min = ImGui::GetCursorScreenPos();
-  box.max = ImVec2(box.min.x + ImGui::GetContentRegionAvail().x, box.min.y + height);
-  if (!editing) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0, 0, 0, 0));
-  bool changed = ImGui::InputTextMultiline(id.c_str(), &value, ImVec2(-1, height), ImGuiInputTextFlags_CallbackAlways,
-                                           caret_to_end_when_opened, reinterpret_cast<void*>(std::uintptr_t{edit_id}));
-  box.active = GImGui->ActiveId == edit_id;
-  box.opened = box.active && g_last_active != edit_id;
-  if (editing) return changed;
-  ImGui::PopStyleColor();
-  ImVec2 a = box.min, b = box.max;
+bool key(ImGuiKey k) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k), true); }
+
+// Starts editing when the field is tapped, or reached by Tab or keyboard navigation.
+bool start_editing(ImGuiID id, bool hovered, const std::string& value) {
+  ImGuiContext& g = *GImGui;
+  bool tabbed = (g.LastItemData.StatusFlags & ImGuiItemStatusFlags_FocusedByTabbing) != 0;
+  bool by_nav = g.NavActivateInputId == id || (g.NavActivateId == id && g.NavInputSource == ImGuiInputSource_Keyboard);
+  if (!(hovered && g.IO.MouseClicked[0]) && !tabbed && !by_nav) return false;
+  ImGuiWindow* window = g.CurrentWindow;
+  ImGui::SetActiveID(id, window);
+  ImGui::SetFocusID(id, window);
+  ImGui::FocusWindow(window);
+  // The arrows, Home/End, Page keys and Escape are the field's while it is edited.
+  g.ActiveIdUsingNavDirMask |= (1 << ImGuiDir_Left) | (1 << ImGuiDir_Right) | (1 << ImGuiDir_Up) | (1 << ImGuiDir_Down);
+  g.ActiveIdUsingNavInputMask |= (1 << ImGuiNavInput_Cancel);
+  g.ActiveIdUsingKeyInputMask |= (ImU64{1} << ImGuiKey_Home) | (ImU64{1} << ImGuiKey_End) |
+                                 (ImU64{1} << ImGuiKey_PageUp) | (ImU64{1} << ImGuiKey_PageDown);
+  g_editor_id = id;
+  g_editor.open(value);
+  return true;
+}
+
+// Keys and typed characters for the field being edited; false when it should stop.
+bool edit_keys(const std::vector<VisualLine>& lines, const Measure& measure) {
+  ImGuiIO& io = ImGui::GetIO();
+  bool shortcut = io.ConfigMacOSXBehaviors ? io.KeySuper : io.KeyCtrl;
+  bool word = io.ConfigMacOSXBehaviors ? io.KeyAlt : io.KeyCtrl;
+  bool shift = io.KeyShift;
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) return false;   // keeps the text
+  struct Binding {
+    ImGuiKey key;
+    Move plain, with_word;
+  };
+  static const Binding moves[] = {{ImGuiKey_LeftArrow, Move::Left, Move::WordLeft},
+                                  {ImGuiKey_RightArrow, Move::Right, Move::WordRight},
+                                  {ImGuiKey_UpArrow, Move::Up, Move::TextStart},
+                                  {ImGuiKey_DownArrow, Move::Down, Move::TextEnd},
+                                  {ImGuiKey_Home, Move::LineStart, Move::TextStart},
+                                  {ImGuiKey_End, Move::LineEnd, Move::TextEnd}};
+  for (const Binding& b : moves)
+    if (key(b.key)) g_editor.move(word || shortcut ? b.with_word : b.plain, shift, lines, measure);
+  if (key(ImGuiKey_Backspace)) g_editor.erase(false, word);
+  if (key(ImGuiKey_Delete)) g_editor.erase(true, word);
+  if (key(ImGuiKey_Enter) || key(ImGuiKey_KeyPadEnter)) g_editor.type("\n");
+  if (shortcut && key(ImGuiKey_A)) g_editor.select_all();
+  if (shortcut && (key(ImGuiKey_C) || key(ImGuiKey_X)) && g_editor.has_selection()) {
+    ImGui::SetClipboardText(g_editor.selected_text().c_str());
+    if (key(ImGuiKey_X)) g_editor.erase(false, false);
+  }
+  if (shortcut && key(ImGuiKey_V))
+    if (const char* pasted = ImGui::GetClipboardText()) g_editor.type(pasted);
+  if (shortcut && key(ImGuiKey_Z)) shift ? g_editor.redo() : g_editor.undo();
+  if (shortcut && key(ImGuiKey_Y)) g_editor.redo();
+  // Characters typed while Ctrl is held are shortcuts, not text (as Dear ImGui's fields).
+  if (!(io.KeyCtrl && !io.KeyAlt) && !(io.ConfigMacOSXBehaviors && io.KeySuper)) {
+    std::string typed;
+    for (ImWchar c : io.InputQueueCharacters) {
+      char utf8[5] = {};
+      ImTextCharToUtf8(utf8, c);
+      typed += c == '\r' ? "\n" : utf8;
+    }
+    g_editor.type(typed);
+  }
+  return true;
+}
+
+// Where a tap or drag at `mouse` falls in the text.
+std::size_t index_under(ImVec2 mouse, ImVec2 text_origin, const std::vector<VisualLine>& lines, const Measure& measure) {
+  float row = std::floor((mouse.y - text_origin.y) / ImGui::GetTextLineHeight());
+  if (row >= static_cast<float>(lines.size())) return g_editor.text().size();   // below the text: its end
+  auto line = static_cast<std::size_t>(std::max(0.0f, row));
+  return TextEditor::index_at(g_editor.text(), lines, line, mouse.x - text_origin.x, measure);
+}
+
+void edit_pointer(bool hovered, ImVec2 text_origin, const std::vector<VisualLine>& lines, const Measure& measure) {
+  ImGuiIO& io = ImGui::GetIO();
+  if (hovered && io.MouseClicked[0]) {
+    std::size_t at = index_under(io.MousePos, text_origin, lines, measure);
+    if (io.MouseDoubleClicked[0]) g_editor.select_word_at(at);
+    else g_editor.place(at, io.KeyShift);
+  } else if (io.MouseDown[0] && !touch_state().down && ImGui::IsMouseDragging(0)) {
+    // A mouse drag selects; a finger drag scrolls the page (touch_scroll).
+    g_editor.place(index_under(io.MousePos, text_origin, lines, measure), true);
+  }
+}
+
+// Draws the text in its lines, the selection behind it and the caret.
+void draw_editor_text(const std::string& text, const std::vector<VisualLine>& lines, ImVec2 origin, bool editing,
+                      const Measure& measure) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->PushClipRect(a, b, true);
-  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(a.x + style.FramePadding.x, a.y + style.FramePadding.y),
-              ImGui::GetColorU32(ImGuiCol_Text), value.c_str(), nullptr, wrap);
-  dl->PopClipRect();
+  float line = ImGui::GetTextLineHeight();
+  const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
+  std::string_view all(text);
+  auto [first, last] = editing ? g_editor.selection() : std::pair<std::size_t, std::size_t>{0, 0};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    float y = origin.y + static_cast<float>(i) * line;
+    if (y + line < clip.Min.y || y > clip.Max.y) continue;
+    const VisualLine& l = lines[i];
+    // The selection's part on this line; one that runs on past the line's end also covers
+    // a little of the space after it, as editors show a selected line break.
+    std::size_t from = std::max(first, l.begin), to = std::min(last, l.end);
+    bool runs_on = first <= l.end && last > l.end;
+    if (first < last && from <= to && (from < to || runs_on)) {
+      float x0 = measure(all.substr(l.begin, from - l.begin));
+      float x1 = measure(all.substr(l.begin, to - l.begin)) + (runs_on ? ImGui::GetFontSize() / 4 : 0);
+      dl->AddRectFilled(ImVec2(origin.x + x0, y), ImVec2(origin.x + x1, y + line), ImGui::GetColorU32(ImGuiCol_TextSelectedBg));
+    }
+    dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(origin.x, y), ImGui::GetColorU32(ImGuiCol_Text),
+                text.data() + l.begin, text.data() + l.end);
+  }
+  if (!editing) return;
+  std::size_t at = TextEditor::line_of(lines, g_editor.caret());
+  float x = origin.x + measure(all.substr(lines[at].begin, g_editor.caret() - lines[at].begin));
+  float y = origin.y + static_cast<float>(at) * line;
+  dl->AddLine(ImVec2(x, y), ImVec2(x, y + line), ImGui::GetColorU32(ImGuiCol_Text), std::max(1.0f, metrics().dpr));
+  GImGui->PlatformImePos = ImVec2(x, y + line);
+}
+
+// The caret's line kept in view while it moves: the field can be taller than the screen.
+void scroll_to_caret(float caret_top, float caret_bottom) {
+  ImGuiWindow* window = ImGui::GetCurrentWindow();
+  const ImRect& clip = window->ClipRect;
+  if (caret_bottom > clip.Max.y) ImGui::SetScrollY(window->Scroll.y + caret_bottom - clip.Max.y);
+  else if (caret_top < clip.Min.y) ImGui::SetScrollY(window->Scroll.y - (clip.Min.y - caret_top));
+}
+
+// A multi-line field that wraps its text at its width, while it is typed and while it is
+// not, and grows with it (at least 4 lines; the page scrolls, not the field). Dear ImGui
+// 1.86 has no word-wrapped editor, so the editing is ui/text_editor.h's and only the
+// frame, colours and focus rules are Dear ImGui's.
+bool multiline_field(const std::string& id_text, std::string& value, FieldBox& box) {
+  ImGuiContext& g = *GImGui;
+  const ImGuiStyle& style = g.Style;
+  ImGuiID id = ImGui::GetID(id_text.c_str());
+  bool editing = g.ActiveId == id && g_editor_id == id;
+  if (editing) g_editor.replace(value);   // typed into the DOM copy, or a draft restored
+  Measure measure = font_measure();
+  float width = ImGui::GetContentRegionAvail().x;
+  float wrap = std::max(ImGui::GetFontSize(), width - style.FramePadding.x * 2);
+  float line = ImGui::GetTextLineHeight();
+  auto lines = wrap_text(editing ? g_editor.text() : value, wrap, measure);
+  float rows = std::max(4.0f, static_cast<float>(lines.size()) + 1);
+  float height = std::max(metrics().touch() * 2.5f, rows * line + style.FramePadding.y * 2);
+  ImVec2 top = ImGui::GetCursorScreenPos();
+  ImRect bb(top, ImVec2(top.x + width, top.y + height));
+  ImVec2 origin(top.x + style.FramePadding.x, top.y + style.FramePadding.y);
+  ImGui::ItemSize(bb, style.FramePadding.y);
+  if (editing) ImGui::KeepAliveID(id);   // edited even while scrolled out of view
+  bool shown = ImGui::ItemAdd(bb, id, nullptr, ImGuiItemFlags_Inputable);
+  bool hovered = shown && ImGui::ItemHoverable(bb, id);
+  if (hovered) g.MouseCursor = ImGuiMouseCursor_TextInput;
+  box.min = bb.Min;
+  box.max = bb.Max;
+  box.opened = !editing && start_editing(id, hovered, value);
+  if (editing && g.IO.MouseClicked[0] && !hovered) {
+    ImGui::ClearActiveID();   // a tap elsewhere ends the edit
+    editing = false;
+  }
+  bool changed = false;
+  if (editing || box.opened) {
+    std::size_t caret_before = g_editor.caret();
+    edit_pointer(hovered, origin, lines, measure);
+    if (!edit_keys(lines, measure)) ImGui::ClearActiveID();
+    changed = g_editor.text() != value;
+    if (changed) value = g_editor.text();
+    lines = wrap_text(value, wrap, measure);
+    g.WantTextInputNextFrame = 1;
+    if (changed || g_editor.caret() != caret_before) {
+      float caret_top = origin.y + static_cast<float>(TextEditor::line_of(lines, g_editor.caret())) * line;
+      scroll_to_caret(caret_top, caret_top + line + style.FramePadding.y);
+    }
+  }
+  box.active = g.ActiveId == id;
+  if (!shown) return changed;
+  ImGui::RenderNavHighlight(bb, id);
+  ImGui::RenderFrame(bb.Min, bb.Max, ImGui::GetColorU32(ImGuiCol_FrameBg), true, style.FrameRounding);
+  ImGui::PushClipRect(bb.Min, bb.Max, true);
+  draw_editor_text(value, lines, origin, box.active, measure);
+  ImGui::PopClipRect();
   return changed;
 }
 }  // namespace

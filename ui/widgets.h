@@ -46,9 +46,9 @@ void forget_screen_text();
 // Widgets. Labels may carry an ImGui id suffix ("Save##discussion"); the mirror strips it.
 bool button(const char* label, bool primary = false, float width = 0.0f);
 bool danger_button(const char* label, float width = 0.0f);
-// A multi-line field grows with its text (up to a limit, then scrolls) and, while it is not
-// being edited, shows its text wrapped at the field's width; Dear ImGui 1.86 cannot wrap
-// text while it is edited, so the line being typed scrolls sideways until the edit ends.
+// A multi-line field wraps its text at the field's width, while it is edited and while it
+// is not, and grows with it (ui/text_editor.h is its editor: Dear ImGui 1.86 has none that
+// wraps).
 bool input_text(const char* label, std::string& value, bool multiline = false, const char* hint = nullptr);
 // A PIN or password: drawn masked, and the mirror carries one "•" per character so screen
 // readers and tests can tell how much was typed without the secret leaving the canvas.

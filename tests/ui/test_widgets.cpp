@@ -18,6 +18,7 @@ using nlohmann::json;
 namespace {
 
 constexpr int kEscape = 27;
+constexpr int kUp = 38;
 
 // One Dear ImGui context for the file: 800x600, the default font, no renderer.
 struct Gui {
@@ -306,8 +307,11 @@ TEST_CASE("the field being typed into is scrolled back into view when the displa
   CHECK(ImGui::GetIO().WantTextInput);   // still being typed into
 }
 
-TEST_CASE("a multi-line field grows with its text, wraps it, and a tap adds to the end", "[widgets][text]") {
+TEST_CASE("a multi-line field grows with its text and wraps it while it is typed; a tap puts the caret where it lands",
+          "[widgets][text]") {
   Gui gui;
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyMap[ImGuiKey_UpArrow] = kUp;
   // A long summary (the review's 343 characters showed as one line scrolled sideways).
   std::string summary;
   while (summary.size() < 900) summary += "Discharge went ahead without the agreed assessment. ";
@@ -325,12 +329,37 @@ TEST_CASE("a multi-line field grows with its text, wraps it, and a tap adds to t
   CHECK(lines >= 8);
   CHECK(grown > base);
   CHECK(grown >= (lines + 1) * line);
-  // Opening it for editing puts the caret after the text: what is typed is added, not
-  // put in front.
-  tap_item(gui, item(m, "Summary"), draw);
-  REQUIRE(ImGui::GetIO().WantTextInput);
-  ImGui::GetIO().AddInputCharactersUTF8(" More.");
+  // A tap below the text puts the caret after it: what is typed is added, not put in front.
+  json field = item(m, "Summary");
+  ImVec2 below(static_cast<float>(field["x"].get<double>() + 40),
+               static_cast<float>(field["y"].get<double>() + field["h"].get<double>() - 4));
+  auto tap_at = [&](ImVec2 at) {
+    io.MousePos = at;
+    io.MouseDown[0] = true;
+    gui.frame(draw);
+    io.MouseDown[0] = false;
+    gui.frame(draw);
+  };
+  tap_at(below);
+  REQUIRE(io.WantTextInput);
+  io.AddInputCharactersUTF8(" More.");
   gui.frame(draw);
   CHECK(summary.size() == 906);
   CHECK(summary.substr(900) == " More.");
+  // Up from the end goes to the wrapped line above, not to the start of the paragraph: the
+  // editor wraps as the display does.
+  io.KeysDown[kUp] = true;
+  gui.frame(draw);
+  io.KeysDown[kUp] = false;
+  io.AddInputCharactersUTF8("^");
+  gui.frame(draw);
+  std::size_t at = summary.find('^');
+  REQUIRE(at != std::string::npos);
+  CHECK(at > 906 - 160);
+  CHECK(at < 906 - 20);
+  // A tap at the start of the first line puts the caret there.
+  tap_at(ImVec2(static_cast<float>(field["x"].get<double>() + 5), static_cast<float>(field["y"].get<double>() + 6)));
+  io.AddInputCharactersUTF8("1. ");
+  gui.frame(draw);
+  CHECK(summary.rfind("1. Discharge", 0) == 0);
 }
