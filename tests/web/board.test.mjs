@@ -102,8 +102,15 @@ const labels = (m) => m.items.map((i) => i.label);
 async function setTextSize(page, button, want) {
   await press(page, 'Settings', { role: 'button' });
   await screen(page, 'settings');
-  for (let i = 0; i < 8 && !(await settled(page)).items.some((it) => it.label === `Text size: ${want}`); i++)
+  const size = async () => (await settled(page)).items.find((it) => /^Text size: /.test(it.label))?.label;
+  for (let i = 0, now = await size(); i < 8 && now !== `Text size: ${want}`; i++) {
     await tap(page, button, { role: 'button' });
+    // One step at a time: on a loaded machine the next frame can come after tap()'s pause,
+    // and tapping again on the old reading would step past the size wanted.
+    await page.waitForFunction((before) => globalThis.parleyMirror.items.some((it) => /^Text size: /.test(it.label) && it.label !== before),
+      now, { timeout: 10000 });
+    now = await size();
+  }
   await find(page, `Text size: ${want}`);
   await press(page, '< Home', { role: 'button' });
   await screen(page, 'home');
