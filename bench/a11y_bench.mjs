@@ -186,6 +186,10 @@ async function byKeyboard(url) {
     await type(/^What was tried/, 'A phone call');
     await activate('Escalate');
     await announced(page, /stage 2/i);
+    await activate(/^Record form/);
+    await waitScreen(page, 'record-form');
+    await activate('Print or save as PDF', ' ');
+    await page.waitForFunction(() => typeof globalThis.parleyLastPrint === 'string' && globalThis.parleyLastPrint.length > 0);
     return { ...count, finished: true };
   } catch (e) {
     return { ...count, finished: false, error: e.message.split('\n')[0] };

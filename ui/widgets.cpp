@@ -640,7 +640,11 @@ void spacer(float css_px) { ImGui::Dummy(ImVec2(1, css_px * metrics().dpr)); }
 
 void touch_scroll() {
   TouchState& t = touch_state();
-  if (t.dragging && t.delta_y != 0.0f && ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows)) {
+  // A multi-line field being edited does not hold the page still: a finger drag that starts
+  // on it scrolls, as in a native app (Dear ImGui counts the window as blocked by it).
+  ImGuiHoveredFlags flags = ImGuiHoveredFlags_ChildWindows;
+  if (GImGui->ActiveId != 0 && GImGui->ActiveId == g_editor_id) flags |= ImGuiHoveredFlags_AllowWhenBlockedByActiveItem;
+  if (t.dragging && t.delta_y != 0.0f && ImGui::IsWindowHovered(flags)) {
     ImGui::SetScrollY(ImGui::GetScrollY() - t.delta_y);
     t.delta_y = 0.0f;
   }

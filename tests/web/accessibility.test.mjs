@@ -3,9 +3,8 @@
 //   1. the whole flow (choose a passphrase, sign in, raise a challenge, record a
 //      discussion, escalate, open the record form and print it) through Playwright's role
 //      and label locators only: never canvas coordinates, never the mirror's JSON;
-//   2. the flow by the keyboard alone, through recording the discussion (bench/a11y_bench.mjs
-//      goes on to escalate): Tab / Shift+Tab to reach a control, typing, Enter and Space to
-//      press; what is focused is read as a screen reader reads it;
+//   2. the same flow by the keyboard alone: Tab / Shift+Tab to reach a control, typing,
+//      Enter and Space to press; what is focused is read as a screen reader reads it;
 //   3. axe-core (npm) over every screen on the way, at phone and tablet sizes: no violations.
 // The DOM copy is wasm/pre.js renderMirror over ui/widgets.cpp's mirror (docs/web-client.md
 // "Accessibility"). The figures bench/a11y_bench.mjs prints come from the same paths
@@ -58,6 +57,15 @@ for (const size of [{ name: 'tablet', width: 820, height: 1180 }, { name: 'phone
       await page.getByRole('textbox', { name: 'Name', exact: true }).waitFor();
       await axeClean(page, `raise, step 2 (${at})`);
       await page.getByRole('textbox', { name: 'Name', exact: true }).fill(SUBJECT);
+      // Typed and not yet raised: the status bar says so.
+      await waitStatus(page, /^Draft not saved yet  ·  /, { timeout: 5000 });
+      // Raised with answers missing: the form goes back up to its error summary, which is
+      // drawn where it can be seen (on the phone the button is far below it).
+      await page.getByRole('button', { name: 'Raise challenge' }).press('Enter');
+      await page.waitForFunction(() => {
+        const h = globalThis.parleyMirror.items.find((i) => i.role === 'heading' && i.label === 'There is a problem');
+        return h && h.y >= 0 && h.y + h.h <= innerHeight;
+      }, null, { timeout: 5000 });
       await page.getByRole('textbox', { name: /^Summary/ }).fill('Discharge planned without a care act assessment');
       await chooseAgency(page);
       // Free text gets autocorrect; names do not.
@@ -143,6 +151,16 @@ test('the whole flow by keyboard alone: Tab, typing, Enter and Space; Escape kee
     const canvasText = await page.evaluate(() => globalThis.parleyMirror.items.map((i) => i.label + ' ' + i.value).join('\n'));
     assert.match(canvasText, /Agreed to review the discharge plan/);
     await shot(page, 'a11y-keyboard-challenge');
+    if (!(await page.getByRole('button', { name: 'Escalate', exact: true }).count())) await pressKey(page, /^More actions/);
+    await pressKey(page, 'Escalate');
+    await typeInto(page, /^Why it is being escalated/, 'No agreement at stage 1');
+    await typeInto(page, /^What was tried/, 'A phone call');
+    await pressKey(page, 'Escalate');   // the form's own button, after its fields in reading order
+    await announced(page, /stage 2/i);
+    await pressKey(page, /^Record form/);
+    await waitScreen(page, 'record-form');
+    await pressKey(page, 'Print or save as PDF', ' ');
+    await page.waitForFunction(() => typeof globalThis.parleyLastPrint === 'string' && globalThis.parleyLastPrint.includes('Casey'));
   } finally {
     await context.close();
   }
