@@ -65,7 +65,7 @@ for (const size of [{ name: 'tablet', width: 820, height: 1180 }, { name: 'phone
       await page.waitForFunction(() => {
         const h = globalThis.parleyMirror.items.find((i) => i.role === 'heading' && i.label === 'There is a problem');
         return h && h.y >= 0 && h.y + h.h <= innerHeight;
-      }, null, { timeout: 5000 });
+      }, null, { timeout: 5000 }).catch(() => assert.fail('"There is a problem" (the error summary) is not in view after Raise challenge'));
       await page.getByRole('textbox', { name: /^Summary/ }).fill('Discharge planned without a care act assessment');
       await chooseAgency(page);
       // Free text gets autocorrect; names do not.

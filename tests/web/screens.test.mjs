@@ -4,7 +4,8 @@
 // the DOM mirror can check: every button at least 44 CSS px high (brief item 11) and
 // nothing reaching past the right edge of the viewport; and that something was drawn.
 // Also (a subtest at tablet size): a finger drag scrolls the Home list of 200 challenges
-// and does not open the row it started on (item 9).
+// and does not open the row it started on (item 9), and Home keeps its place in the list
+// when a challenge is opened and closed.
 //
 // The profile is seeded through the CLI (tests/web/seed.mjs): 200 synthetic challenges
 // over the last 40 days, one of them expedited with a discussion, an agreed action and an
@@ -195,6 +196,13 @@ async function dragChecks(page, view) {
   const far = rowsOf(m);
   assert.ok(far.length >= 5 && far.every((r) => !beforeIds.has(r.value)),
     `after ${400 + span} px of dragging none of the first rows is on screen: ${far.map((r) => r.label).join(' | ')}`);
+  // Opening one of them and coming back finds Home where it was left, not at its top.
+  await tap(page, far[Math.floor(far.length / 2)].label, { role: 'link' });
+  await screen(page, 'challenge');
+  await press(page, '< Home', { role: 'button' });
+  await screen(page, 'home');
+  m = await settled(page);
+  assert.equal(rowsOf(m)[0]?.value, far[0].value, 'back on Home, the list is not where it was left');
   for (let i = 0; i < 2; i++) await drag(page, view.width / 2, list.top + 40, span, 5);
   m = await settled(page);
   assert.equal(m.screen, 'home');
