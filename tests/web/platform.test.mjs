@@ -1,6 +1,7 @@
 // tests/web/platform.test.mjs — browser platform behaviour a tablet user depends on:
-// copy and paste between fields (once, not twice), and the screen coming back after the
-// WebGL context is lost (iPad Safari after backgrounding).
+// copy and paste between fields (once, not twice), the screen coming back after the
+// WebGL context is lost (iPad Safari after backgrounding), and an on-screen keyboard that
+// covers the page without shrinking it (iOS Safari) never hiding the field typed into.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, ready, find, screen, tap, type, shot, mirror, choosePassphrase, unlock } from './harness.mjs';
@@ -94,6 +95,41 @@ test('a long press on a Home row opens its actions menu instead of the challenge
     await shot(page, 'tablet-home-row-menu');
     await tap(page, 'Record form', { role: 'button' });
     await screen(page, 'record-form');
+  } finally {
+    await context.close();
+  }
+});
+
+test('an on-screen keyboard that covers the page without shrinking it shortens the canvas, and the field typed into stays above it', async () => {
+  // iOS Safari keeps the layout viewport's height when its keyboard opens; only
+  // visualViewport.height says how much is covered (wasm/pre.js keyboardCover). Headless
+  // Chromium has no on-screen keyboard, so the visual viewport is made shorter by hand.
+  const { context } = await launch(undefined, { width: 390, height: 844, dpr: 2 });
+  try {
+    const page = context.pages()[0];
+    await page.goto(server.url);
+    await ready(page);
+    await choosePassphrase(page);
+    const field = await find(page, 'Agency', { role: 'textbox' });
+    await tap(page, 'Agency', { role: 'textbox' });
+    const cover = Math.min(844 - 250, Math.ceil(844 - field.y) + 40);   // covers the field, leaves 250 px
+    await page.evaluate((covered) => {
+      const vv = globalThis.visualViewport;
+      Object.defineProperty(vv, 'height', { configurable: true, get: () => globalThis.innerHeight - covered });
+      vv.dispatchEvent(new Event('resize'));
+    }, cover);
+    await page.waitForFunction((covered) => {
+      const c = document.getElementById('canvas').getBoundingClientRect();
+      const f = globalThis.parleyMirror.items.find((i) => i.label === 'Agency');
+      return Math.abs(c.height - (globalThis.innerHeight - covered)) < 2 && f && f.y >= 0 && f.y + f.h <= c.height;
+    }, cover, { timeout: 10000 }).catch(async () => {
+      const c = await page.evaluate(() => document.getElementById('canvas').getBoundingClientRect().height);
+      const f = await find(page, 'Agency', { role: 'textbox' });
+      assert.fail(`with ${cover} px covered the canvas is ${c} px high and "Agency" spans y=${f.y}..${f.y + f.h}`);
+    });
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'ime', 'still typing');
+    await page.keyboard.type('Northshire');
+    await page.waitForFunction(() => globalThis.parleyMirror.items.some((i) => i.label === 'Agency' && i.value === 'Northshire'));
   } finally {
     await context.close();
   }
