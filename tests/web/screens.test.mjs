@@ -1,8 +1,9 @@
 // tests/web/screens.test.mjs — every screen of the web client at phone (390x844 @3x),
 // tablet (820x1180 @2x) and desktop (1440x900 @1x) size, screenshotted to
 // $PARLEY_TEST_OUTPUT/<size>-<screen>.png for a person to look at, with the layout facts
-// the DOM mirror can check: every button at least 44 CSS px high (brief item 11) and
-// nothing reaching past the right edge of the viewport; and that something was drawn.
+// the DOM mirror can check: every button at least 44 CSS px high (brief item 11),
+// nothing reaching past the right edge of the viewport, nothing of the status region cut
+// off at the bottom; and that something was drawn.
 // Also (a subtest at tablet size): a finger drag scrolls the Home list of 200 challenges
 // and does not open the row it started on (item 9), and Home keeps its place in the list
 // when a challenge is opened and closed.
@@ -51,6 +52,12 @@ function layoutProblems(m, size, name, view) {
     if (it.role === 'button' && it.h < 44 - 0.01) out.push(`${where}: button lower than 44 CSS px`);
     if (it.x + it.w > view.width + 1) out.push(`${where}: extends past the right edge (${view.width} px)`);
   }
+  // The status region (the status line and what follows it) grows to fit what it says: none
+  // of it is cut off at the bottom (on a phone at 150 % the pieces wrap onto several lines).
+  const status = m.items.findIndex((i) => /  ·  (Online|Offline)/.test(i.label));
+  for (const it of status < 0 ? [] : m.items.slice(status))
+    if (it.y + it.h > view.height + 1)
+      out.push(`${size} ${name} status ${it.role} "${it.label}" ends at y=${(it.y + it.h).toFixed(1)}: cut off at the bottom (${view.height} px)`);
   return out;
 }
 
