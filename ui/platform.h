@@ -38,10 +38,12 @@ void set_clipboard(const std::string& text);
 std::string save_file(const std::string& name, const std::string& mime, const std::string& bytes);
 
 // Where the on-screen keyboard's hidden text field should sit (web), in CSS pixels, the
-// field's name (what a screen reader announces) and its kind (widgets.h FieldKind: the
-// keyboard, autocorrect and autofill it gets); or that no text field is active.
+// field's name (what a screen reader announces), its kind (widgets.h FieldKind: the
+// keyboard, autocorrect and autofill it gets) and the text before the caret, which the
+// hidden field holds so the keyboard's capitals, suggestions and autocorrect see what was
+// written (empty for a secret); or that no text field is active.
 void text_input(bool active, float x, float y, float height, const std::string& label = {},
-                const char* kind = "prose");
+                const char* kind = "prose", const std::string& before_caret = {});
 
 // A JSON description of the current screen's fields and actions, for the hidden DOM
 // mirror that screen readers (and the end-to-end tests) use. Desktop: ignored.

@@ -58,7 +58,7 @@ std::string save_file(const std::string& name, const std::string&, const std::st
   tools::write_private_file(target.string(), bytes);
   return "Saved " + target.string();
 }
-void text_input(bool, float, float, float, const std::string&, const char*) {}
+void text_input(bool, float, float, float, const std::string&, const char*, const std::string&) {}
 void publish_mirror(const std::string&) {}
 Environment environment() { return {}; }
 

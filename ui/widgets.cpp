@@ -276,7 +276,20 @@ FieldBox last_item_box() {
   return {ImGui::IsItemActive(), ImGui::IsItemActivated(), ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
 }
 
-void follow_caret(const std::string& label, FieldKind kind, const FieldBox& box) {
+// The text before the caret of the field `id` being edited (see platform::text_input).
+std::string text_before_caret(ImGuiID id) {
+  if (g_editor_id == id) return g_editor.text().substr(0, g_editor.caret());
+  const ImGuiInputTextState& state = GImGui->InputTextState;
+  if (state.ID != id) return {};
+  int caret = std::clamp(state.Stb.cursor, 0, state.CurLenW);
+  std::string out(static_cast<std::size_t>(caret) * 4 + 1, '\0');
+  out.resize(static_cast<std::size_t>(ImTextStrToUtf8(out.data(), static_cast<int>(out.size()), state.TextW.Data,
+                                                      state.TextW.Data + caret)));
+  return out;
+}
+
+// `secret`: a PIN or password, whose text never leaves the canvas (whatever its kind).
+void follow_caret(const std::string& label, FieldKind kind, const FieldBox& box, ImGuiID id, bool secret = false) {
   if (!box.active) return;
   // Just opened, or the display shrank under it (an on-screen keyboard): the field is
   // scrolled to the middle of what can be seen, not left under the keyboard.
@@ -288,8 +301,9 @@ void follow_caret(const std::string& label, FieldKind kind, const FieldBox& box)
   // Keep the hidden text field (and so the on-screen keyboard) at the caret's line, named
   // after the field for screen readers, with the keyboard and autofill the field needs.
   const Metrics& m = metrics();
+  std::string kind_name = std::string(field_kind_name(kind)) + (secret ? " secret" : "");
   platform::text_input(true, box.min.x / m.dpr, box.min.y / m.dpr, (box.max.y - box.min.y) / m.dpr, label,
-                       field_kind_name(kind));
+                       kind_name.c_str(), secret ? std::string() : text_before_caret(id));
 }
 
 // Typed text the DOM copy sent for the last item (a screen reader's or password manager's
@@ -335,6 +349,18 @@ bool edit_keys(const std::vector<VisualLine>& lines, const Measure& measure) {
   bool word = io.ConfigMacOSXBehaviors ? io.KeyAlt : io.KeyCtrl;
   bool shift = io.KeyShift;
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false)) return false;   // keeps the text
+  // Characters first, then keys (as Dear ImGui's fields): text delivered in the frame a
+  // Backspace arrives was typed before it. Characters typed while Ctrl is held are
+  // shortcuts, not text.
+  if (!(io.KeyCtrl && !io.KeyAlt) && !(io.ConfigMacOSXBehaviors && io.KeySuper)) {
+    std::string typed;
+    for (ImWchar c : io.InputQueueCharacters) {
+      char utf8[5] = {};
+      ImTextCharToUtf8(utf8, c);
+      typed += c == '\r' ? "\n" : utf8;
+    }
+    g_editor.type(typed);
+  }
   struct Binding {
     ImGuiKey key;
     Move plain, with_word;
@@ -359,16 +385,6 @@ bool edit_keys(const std::vector<VisualLine>& lines, const Measure& measure) {
     if (const char* pasted = ImGui::GetClipboardText()) g_editor.type(pasted);
   if (shortcut && key(ImGuiKey_Z)) shift ? g_editor.redo() : g_editor.undo();
   if (shortcut && key(ImGuiKey_Y)) g_editor.redo();
-  // Characters typed while Ctrl is held are shortcuts, not text (as Dear ImGui's fields).
-  if (!(io.KeyCtrl && !io.KeyAlt) && !(io.ConfigMacOSXBehaviors && io.KeySuper)) {
-    std::string typed;
-    for (ImWchar c : io.InputQueueCharacters) {
-      char utf8[5] = {};
-      ImTextCharToUtf8(utf8, c);
-      typed += c == '\r' ? "\n" : utf8;
-    }
-    g_editor.type(typed);
-  }
   return true;
 }
 
@@ -500,7 +516,7 @@ bool input_secret(const char* label, std::string& value) {
   for (unsigned char c : value)
     if ((c & 0xC0) != 0x80) masked += "\u2022";
   record("textbox", visible(label), masked, true, field).kind = std::string(field_kind_name(kind)) + " secret";
-  follow_caret(visible(label), kind, box);
+  follow_caret(visible(label), kind, box, field, true);
   return changed;
 }
 
@@ -523,7 +539,7 @@ bool input_text(const char* label, std::string& value, bool multiline, const cha
   item.kind = std::string(field_kind_name(kind)) + (multiline ? " multiline" : "");
   item.min = box.min;   // a clipped multi-line field's last item is not the field
   item.max = box.max;
-  follow_caret(visible(label), kind, box);
+  follow_caret(visible(label), kind, box, field);
   return changed;
 }
 

@@ -17,8 +17,8 @@ EM_JS(void, js_erase_local_storage, (), { parleyBridge.eraseLocalStorage(); });
 EM_JS(void, js_announce, (const char* text), { parleyBridge.announce(UTF8ToString(text)); });
 EM_JS(void, js_print, (const char* title, const char* html), { parleyBridge.print(UTF8ToString(title), UTF8ToString(html)); });
 EM_JS(void, js_clipboard, (const char* text), { parleyBridge.clipboard(UTF8ToString(text)); });
-EM_JS(void, js_text_input, (int active, float x, float y, float h, const char* label, const char* kind), {
-  parleyBridge.textInput(!!active, x, y, h, UTF8ToString(label), UTF8ToString(kind));
+EM_JS(void, js_text_input, (int active, float x, float y, float h, const char* label, const char* kind, const char* before), {
+  parleyBridge.textInput(!!active, x, y, h, UTF8ToString(label), UTF8ToString(kind), UTF8ToString(before));
 });
 EM_JS(void, js_mirror, (const char* json), { parleyBridge.mirror(UTF8ToString(json)); });
 EM_JS(char*, js_environment, (), {
@@ -73,8 +73,9 @@ void erase_local_storage() { js_erase_local_storage(); }
 void announce(const std::string& text) { js_announce(text.c_str()); }
 void open_print(const std::string& title, const std::string& html) { js_print(title.c_str(), html.c_str()); }
 void set_clipboard(const std::string& text) { js_clipboard(text.c_str()); }
-void text_input(bool active, float x, float y, float h, const std::string& label, const char* kind) {
-  js_text_input(active ? 1 : 0, x, y, h, label.c_str(), kind);
+void text_input(bool active, float x, float y, float h, const std::string& label, const char* kind,
+                const std::string& before_caret) {
+  js_text_input(active ? 1 : 0, x, y, h, label.c_str(), kind, before_caret.c_str());
 }
 void publish_mirror(const std::string& json) { js_mirror(json.c_str()); }
 

@@ -16,6 +16,9 @@
   var inFlight = false, pending = 0;   // one IndexedDB write at a time; the newest waits
   var mirrorItems = [];
   var ime = null, canvas = null;
+  // The hidden textarea's text as last reconciled with the app; while the app has not yet
+  // caught up with what was sent (imeSent), its reports of the text are not put back.
+  var imeHeld = '', imeSent = null, imeSentAt = 0, composing = false, imeSecret = false, imeLabel = null;
 
   function call(name, types, args) { return Module.ccall(name, null, types, args); }
   function wake() { if (Module._parley_wake) Module._parley_wake(); }
@@ -313,21 +316,28 @@
     clipboard: function (text) {
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(function () {});
     },
-    textInput: function (active, x, y, h, label, kind) {
+    textInput: function (active, x, y, h, label, kind, beforeCaret) {
       if (!ime) return;
       if (active) {
-        // Announced by its field's name, never "Text input". The textarea is emptied after
-        // each keystroke, so it keeps auto-capitalisation and autocorrect off (they would
-        // act on every letter); the DOM copy's own fields offer them (renderMirror).
+        // Announced by its field's name, never "Text input". It holds the text before the
+        // caret (nothing for a secret), so the keyboard's capitals, suggestions and
+        // autocorrect see the sentence being written (imeContext below).
+        imeSecret = / secret$/.test(kind);
+        kind = kind.replace(/ secret$/, '');
         ime.setAttribute('aria-label', label || 'Text input');
         ime.setAttribute('inputmode', inputMode(kind));
+        textFieldKind(ime, kind);
+        imeContext(beforeCaret || '', label !== imeLabel);   // another field: its own text at once
+        imeLabel = label;
         var r = canvas.getBoundingClientRect();
         ime.style.left = (r.left + x) + 'px';
         ime.style.top = (r.top + y) + 'px';
         ime.style.height = Math.max(h, 20) + 'px';
         if (document.activeElement !== ime) ime.focus({ preventScroll: true });
-      } else if (document.activeElement === ime) {
-        ime.blur();
+      } else {
+        imeContext('', true);   // no copy of a record's text left in the page
+        imeLabel = null;
+        if (document.activeElement === ime) ime.blur();
       }
     },
     mirror: function (json) {
@@ -373,6 +383,45 @@
   function fieldKind(it) { return (it.kind || 'prose').split(' ')[0]; }
   function isSecret(it) { return /secret/.test(it.kind || ''); }
   function inputMode(kind) { return kind === 'number' ? 'numeric' : kind === 'url' ? 'url' : 'text'; }
+  // The hidden textarea takes the field's capitals, autocorrect and spelling (not its
+  // autocomplete: a password manager fills the DOM copy's fields, not this one).
+  function textFieldKind(el, kind) {
+    var a = FIELD_ATTRS[kind] || FIELD_ATTRS.prose;
+    if (el.getAttribute('autocapitalize') !== a[1]) el.setAttribute('autocapitalize', a[1]);
+    if (el.getAttribute('autocorrect') !== a[2]) el.setAttribute('autocorrect', a[2]);
+    el.spellcheck = a[2] === 'on';
+  }
+  function pressImGuiKey(name) {
+    var k = Module._parley_imgui_key ? Module.ccall('parley_imgui_key', 'number', ['string'], [name]) : -1;
+    if (k >= 0) { call('parley_key', ['number', 'number'], [k, 1]); call('parley_key', ['number', 'number'], [k, 0]); }
+  }
+  // Puts the app's text before the caret in the hidden textarea, caret at its end; while
+  // the app has not yet caught up with what was just sent (up to 1 s), its older text is
+  // not put back over the newer.
+  function imeContext(text, force) {
+    if (!force && (composing || (imeSent !== null && text !== imeSent && performance.now() - imeSentAt < 1000))) return;
+    imeSent = null;
+    if (ime.value !== text) ime.value = text;
+    imeHeld = text;
+    if (document.activeElement === ime && (ime.selectionStart !== text.length || ime.selectionEnd !== text.length))
+      ime.setSelectionRange(text.length, text.length);
+  }
+  // Sends the app what changed in the hidden textarea since imeHeld. A secret's textarea is
+  // emptied at once: a PIN or password never stays in the page.
+  function deliverIme() {
+    var was = Array.from(imeHeld), now = Array.from(ime.value), same = 0;
+    while (same < was.length && same < now.length && was[same] === now[same]) same++;
+    for (var i = same; i < was.length; i++) pressImGuiKey('Backspace');
+    var lines = now.slice(same).join('').split('\n');
+    for (var j = 0; j < lines.length; j++) {
+      if (j > 0) pressImGuiKey('Enter');
+      if (lines[j]) call('parley_text', ['string'], [lines[j]]);
+    }
+    if (imeSecret) { ime.value = ''; imeHeld = ''; imeSent = null; return; }
+    imeHeld = ime.value;
+    imeSent = ime.value;
+    imeSentAt = performance.now();
+  }
 
   function makeMirrorElement(it, tag) {
     var el = document.createElement(tag);
@@ -603,28 +652,16 @@
     });
 
     // Text arrives through the hidden textarea, so on-screen keyboards, IMEs and Android's
-    // keyCode-229 keyboards all work; it is cleared after each delivery.
-    var composing = false;
+    // keyCode-229 keyboards all work. The textarea holds the text before the caret, as the
+    // app last said (textInput); each change to it is sent to the app as the difference
+    // from what it held: Backspaces for what was taken away (a suggestion or autocorrect
+    // replaces a word this way), then the new text, an Enter for each line break.
     ime.addEventListener('compositionstart', function () { composing = true; });
-    ime.addEventListener('compositionend', function () {
-      composing = false;
-      if (ime.value) { call('parley_text', ['string'], [ime.value]); ime.value = ''; }
-    });
+    ime.addEventListener('compositionend', function () { composing = false; deliverIme(); });
     ime.addEventListener('beforeinput', function (e) {
-      if (e.inputType === 'deleteContentBackward' && !ime.value) {
-        var k = Module._parley_imgui_key ? Module.ccall('parley_imgui_key', 'number', ['string'], ['Backspace']) : -1;
-        if (k >= 0) { call('parley_key', ['number', 'number'], [k, 1]); call('parley_key', ['number', 'number'], [k, 0]); }
-      }
+      if (e.inputType === 'deleteContentBackward' && ime.selectionStart === 0 && ime.selectionEnd === 0) pressImGuiKey('Backspace');
     });
-    ime.addEventListener('input', function () {
-      if (composing || !ime.value) return;
-      call('parley_text', ['string'], [ime.value.replace(/\n/g, '')]);
-      if (ime.value.indexOf('\n') >= 0) {
-        var enter = Module.ccall('parley_imgui_key', 'number', ['string'], ['Enter']);
-        call('parley_key', ['number', 'number'], [enter, 1]); call('parley_key', ['number', 'number'], [enter, 0]);
-      }
-      ime.value = '';
-    });
+    ime.addEventListener('input', function () { if (!composing) deliverIme(); });
     function keyName(e) {
       if (e.key === 'Control' || e.key === 'Shift' || e.key === 'Alt' || e.key === 'Meta') return e.key;
       if (e.key === ' ') return 'Space';

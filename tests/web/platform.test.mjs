@@ -1,7 +1,8 @@
 // tests/web/platform.test.mjs — browser platform behaviour a tablet user depends on:
 // copy and paste between fields (once, not twice), the screen coming back after the
-// WebGL context is lost (iPad Safari after backgrounding), and an on-screen keyboard that
-// covers the page without shrinking it (iOS Safari) never hiding the field typed into.
+// WebGL context is lost (iPad Safari after backgrounding), an on-screen keyboard that
+// covers the page without shrinking it (iOS Safari) never hiding the field typed into, and
+// the keyboard's suggestions and autocorrect working on what was typed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, ready, find, screen, tap, type, shot, mirror, choosePassphrase, unlock } from './harness.mjs';
@@ -130,6 +131,44 @@ test('an on-screen keyboard that covers the page without shrinking it shortens t
     assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'ime', 'still typing');
     await page.keyboard.type('Northshire');
     await page.waitForFunction(() => globalThis.parleyMirror.items.some((i) => i.label === 'Agency' && i.value === 'Northshire'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('the on-screen keyboard sees the text before the caret, so a suggestion or autocorrect can replace a word; a secret never stays in the page', async () => {
+  const { context } = await launch(undefined, { width: 820, height: 1180, dpr: 2 });
+  try {
+    const page = context.pages()[0];
+    await page.goto(server.url);
+    await ready(page);
+    const imeValue = () => page.evaluate(() => document.getElementById('ime').value);
+    // A passphrase: delivered and gone from the hidden field after each keystroke.
+    await type(page, 'Passphrase', 'kept out of the page');
+    assert.equal(await imeValue(), '', 'the passphrase stayed in the hidden field');
+    await type(page, 'Passphrase again', 'kept out of the page');
+    await tap(page, 'Continue', { role: 'button' });
+    await screen(page, 'first-run');
+    // A name: the hidden field holds what is before the caret, with the field's capitals.
+    await type(page, 'Job title', 'Social wokrer');
+    // Away and back (the keyboard closes and opens again): it gets the field's text.
+    await tap(page, 'Your name', { role: 'textbox' });
+    await tap(page, 'Job title', { role: 'textbox' });
+    await page.waitForFunction(() => document.getElementById('ime').value === 'Social wokrer', null, { timeout: 5000 })
+      .catch(async () => assert.fail(`the hidden field holds "${await imeValue()}", not the text before the caret`));
+    assert.equal(await page.evaluate(() => document.getElementById('ime').getAttribute('autocapitalize')), 'words');
+    // Autocorrect replaces the last word in place (iOS and Android edit the field's text).
+    await page.evaluate(() => {
+      const ime = document.getElementById('ime');
+      ime.value = 'Social worker';
+      ime.setSelectionRange(ime.value.length, ime.value.length);
+      ime.dispatchEvent(new InputEvent('input', { inputType: 'insertReplacementText', data: 'worker', bubbles: true }));
+    });
+    await page.waitForFunction(() => globalThis.parleyMirror.items.some((i) => i.label === 'Job title' && i.value === 'Social worker'),
+      null, { timeout: 5000 }).catch(async () => assert.fail(`"Job title" holds "${(await find(page, 'Job title', { role: 'textbox' })).value}"`));
+    // Typing goes on after the corrected word.
+    await page.keyboard.type(' (adults)');
+    await page.waitForFunction(() => globalThis.parleyMirror.items.some((i) => i.label === 'Job title' && i.value === 'Social worker (adults)'));
   } finally {
     await context.close();
   }
