@@ -36,7 +36,6 @@ void due_tag(const DueTag& tag) {
   TagColours c = tag_colours(tag.tone);
   ImVec2 pad(m.gap(), m.gap() * 0.6f);
   float wrap = ImGui::GetContentRegionAvail().x - pad.x * 2;
-  ImGui::SetWindowFontScale(1.1f);
   ImVec2 size = ImGui::CalcTextSize(tag.words.c_str(), nullptr, false, wrap);
   ImVec2 at = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -47,7 +46,6 @@ void due_tag(const DueTag& tag) {
   ImGui::TextUnformatted(tag.words.c_str());
   ImGui::PopTextWrapPos();
   ImGui::PopStyleColor();
-  ImGui::SetWindowFontScale(1.0f);
   ImGui::SetCursorScreenPos(at);
   ImGui::Dummy(ImVec2(size.x + pad.x * 2, size.y + pad.y * 2));
   mirror_last("status", tag.words, tag.tone == DueTone::Overdue ? "overdue" : "");

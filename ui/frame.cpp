@@ -67,8 +67,9 @@ void guard_lock(App& app, Drafts& drafts) {
 bool lock_if_due(App& app, Drafts& drafts) {
   if (!app.lock_due()) return false;
   int minutes = app.settings.auto_lock_minutes;
-  app.lock(keep_drafts(drafts, app), "Locked after " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
-                                         " without use. Your typing was kept.");
+  std::string kept = keep_drafts(drafts, app);
+  app.lock(kept, "Locked after " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") + " without use." +
+                     (kept.empty() ? "" : " Your typing was kept."));
   drafts = Drafts{};
   drafts.closings = app.closings();
   forget_screen_text();
@@ -102,7 +103,8 @@ void draw_frame(App& app, Drafts& drafts) {
       ImGui::SameLine();
     }
     if (button("Lock")) {
-      app.lock(keep_drafts(drafts, app), "Locked. Your typing was kept.");
+      std::string kept = keep_drafts(drafts, app);   // "kept" is said only when something was typed
+      app.lock(kept, kept.empty() ? "Locked." : "Locked. Your typing was kept.");
       drafts = Drafts{};
       drafts.closings = app.closings();
       ImGui::End();

@@ -173,9 +173,16 @@ std::string count_words(std::int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+namespace {
+ImFont* g_heading_font = nullptr;
+}
+
+ImFont* heading_font() { return g_heading_font; }
+
 void load_fonts(const std::string& ttf_path, float dpr, float font_scale) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
+  g_heading_font = nullptr;
   // Rasterise at the device's pixel size so text is crisp (web-client brief item 11).
   float px = 17.0f * dpr * font_scale;
   ImFont* font = nullptr;
@@ -186,6 +193,7 @@ void load_fonts(const std::string& ttf_path, float dpr, float font_scale) {
     if (std::FILE* f = std::fopen(ttf_path.c_str(), "rb")) {
       std::fclose(f);
       font = io.Fonts->AddFontFromFileTTF(ttf_path.c_str(), px, &cfg, ranges);
+      g_heading_font = io.Fonts->AddFontFromFileTTF(ttf_path.c_str(), px * 1.25f, &cfg, ranges);
     }
   }
   if (!font) {

@@ -22,6 +22,9 @@ void apply_theme(bool high_contrast, float dpr, float font_scale);
 // (PARLEY_UI_FONT, /fonts/ui.ttf in the browser): it has arrows (U+2190..2193) but no
 // check marks (U+2713..2717), so status icons are drawn with ImGui primitives.
 void load_fonts(const std::string& ttf_path, float dpr, float font_scale);
+// The same font rasterised 1.25 times larger, for headings; null before load_fonts or
+// when Dear ImGui's built-in font is used.
+ImFont* heading_font();
 
 // Colours beyond Dear ImGui's slots, for the theme last applied.
 struct Palette {

@@ -15,6 +15,7 @@
 
 #include "ui/platform.h"
 #include "ui/text_editor.h"
+#include "ui/theme.h"
 
 namespace parley::ui {
 namespace {
@@ -565,8 +566,12 @@ bool choice(const char* label, int& index, const std::vector<std::string>& optio
   float pad = std::max(ImGui::GetStyle().FramePadding.y, (m.touch() - ImGui::GetTextLineHeight()) / 2);
   ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, pad));
   bool changed = false;
-  const char* preview = index >= 0 && index < static_cast<int>(options.size()) ? options[index].c_str() : "Choose…";
-  if (ImGui::BeginCombo(id.c_str(), preview, ImGuiComboFlags_HeightLarge)) {
+  // The choice shown is shortened with an ellipsis to fit beside the arrow (a Board's long
+  // name was cut mid-word on a phone).
+  float box_width = width > 0 ? width : ImGui::GetContentRegionAvail().x;
+  std::string preview = fit_text(index >= 0 && index < static_cast<int>(options.size()) ? options[index] : "Choose…",
+                                 box_width - ImGui::GetFrameHeight() - ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::BeginCombo(id.c_str(), preview.c_str(), ImGuiComboFlags_HeightLarge)) {
     for (int i = 0; i < static_cast<int>(options.size()); ++i) {
       bool selected = i == index;
       if (ImGui::Selectable(options[i].c_str(), selected, 0, ImVec2(0, m.touch())) ||
@@ -617,9 +622,14 @@ std::string fit_text(const std::string& t, float max_width) {
 
 void heading(const std::string& t) {
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_PlotHistogram]);
-  ImGui::SetWindowFontScale(1.25f);
+  // The heading font is rasterised at its own size (theme.cpp); scaling the body font's
+  // glyphs made headings soft at 1x.
+  ImFont* font = heading_font();
+  if (font) ImGui::PushFont(font);
+  else ImGui::SetWindowFontScale(1.25f);
   ImGui::TextWrapped("%s", t.c_str());
-  ImGui::SetWindowFontScale(1.0f);
+  if (font) ImGui::PopFont();
+  else ImGui::SetWindowFontScale(1.0f);
   ImGui::PopStyleColor();
   record("heading", t);
 }
