@@ -456,11 +456,12 @@ void screen_challenge(App& app, Drafts& d) {
         b.value("challenged", Json::object()).value("agency", std::string()));
   if (v.expedited) warning("EXPEDITED: someone is at risk of harm");
 
-  // What is due next, and by when. After an escalation the new stage and its deadline are
-  // scrolled into view (on a phone the form that escalated it was further down).
+  // What is due next, and by when. After an escalation the screen goes back to its top, so
+  // the challenge's name, the new stage and its deadline are all in view (on a phone the
+  // form that escalated it was further down; scrolled to the stage alone, the name was not).
   const ImGuiID seen = ImGui::GetID(("stage-seen#" + s.id).c_str());
   const int seen_stage = store->GetInt(seen, 0);
-  if (seen_stage != 0 && seen_stage != v.stage) ImGui::SetScrollHereY(0.0f);
+  if (seen_stage != 0 && seen_stage != v.stage) ImGui::SetScrollY(0.0f);
   store->SetInt(seen, v.stage);
   spacer(4);
   if (const Stage* st = p.stage(v.stage)) heading("Stage " + std::to_string(v.stage) + ": " + st->name);
