@@ -29,12 +29,10 @@
 // PARLEY_GALLERY_QUALITY sets the JPEG quality (default 70, which keeps the 51 images
 // under about 6 MB). Each image's name is printed, with any button lower than 44 CSS px
 // or anything past the right edge the mirror reports on it.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, launch, ready, screen, find, settled, tap, drag, moreActions, choosePassphrase } from '../tests/web/harness.mjs';
-import { CLI_BIN, cli, enter, press, describeMirror } from '../tests/web/seed.mjs';
+import { enter, press, describeMirror, seedPoliceChallenges } from '../tests/web/seed.mjs';
 import { startSyncServer, signIn, waitStatus, generation, savedAfter, DEMO_PASSWORD } from '../tests/web/sync_support.mjs';
 
 const SIZES = {
@@ -130,34 +128,11 @@ async function openAction(page, name) {
 // through the CLI, so the dashboard has figures to show (as tests/web/board.test.mjs does):
 // none with Demo Adult Social Care, so the practitioner's Home holds only their own.
 async function seedBoard(server) {
-  if (!existsSync(CLI_BIN)) throw new Error(`parley CLI missing: ${CLI_BIN}`);
-  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'parley-gallery-seed-'));
-  const db = join(dir, 'police.db');
-  const day = (monthsAgo, d) => {
-    const now = new Date();
-    return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsAgo, d, 10)).toISOString().slice(0, 19) + 'Z';
-  };
-  try {
-    execFileSync(CLI_BIN, ['--db', db, 'login', '--server', server.origin, '--user', 'police-lead', '--password-stdin',
-      '--device-name', 'screen_gallery.mjs'], { input: DEMO_PASSWORD + '\n', encoding: 'utf8' });
-    const open = async (i, monthsAgo, category, challenged) => {
-      const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
-        '--subject-name', `Gallery Testperson ${i}`, '--subject-kind', 'adult',
-        '--challenger-name', 'Demo Safeguarding Lead (police)', '--challenger-job-title', 'Safeguarding Lead',
-        '--challenger-agency', 'Demo Police', '--challenged-agency', challenged, '--challenged-name', 'Jo Sample',
-        '--category', category, '--summary', `Synthetic gallery challenge ${i}`, '--at', day(monthsAgo, 3 + i)]);
-      return /Opened (\S+)/.exec(out)[1];
-    };
-    const resolved = [];
-    for (let i = 0; i < 6; i++) resolved.push(await open(i, 3, 'care_planning', 'Demo Community Health'));
-    for (let i = 6; i < 8; i++) await open(i, 2, 'information_sharing', 'Demo Housing Trust');
-    for (let i = 8; i < 14; i++) await open(i, i - 7, 'levels_of_need', 'Demo Community Health');
-    for (const [k, id] of resolved.slice(0, 2).entries())
-      await cli(db, ['challenge', 'record-outcome', id, '--outcome', 'Care plan reviewed together', '--at', day(3, 12 + k)]);
-    await cli(db, ['sync']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = [];
+  for (let i = 0; i < 6; i++) rows.push([3, 'care_planning', 'Demo Community Health']);
+  for (let i = 6; i < 8; i++) rows.push([2, 'information_sharing', 'Demo Housing Trust']);
+  for (let i = 8; i < 14; i++) rows.push([i - 7, 'levels_of_need', 'Demo Community Health']);
+  await seedPoliceChallenges(server, DEMO_PASSWORD, { deviceName: 'screen_gallery.mjs', label: 'Gallery', rows, resolved: 2 });
 }
 
 // ---- One flow per size ----------------------------------------------------------------------

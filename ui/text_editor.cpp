@@ -266,24 +266,19 @@ void TextEditor::select_all() {
   last_edit_ = Edit::None;
 }
 
-bool TextEditor::undo() {
-  if (undo_.empty()) return false;
-  redo_.push_back({text_, caret_});
-  text_ = std::move(undo_.back().text);
-  caret_ = anchor_ = undo_.back().caret;
-  undo_.pop_back();
+// Undo and redo are the same step in opposite directions: the text now goes on one list,
+// the last on the other comes back.
+bool TextEditor::step(std::vector<Snapshot>& from, std::vector<Snapshot>& to) {
+  if (from.empty()) return false;
+  to.push_back({text_, caret_});
+  text_ = std::move(from.back().text);
+  caret_ = anchor_ = from.back().caret;
+  from.pop_back();
   last_edit_ = Edit::None;
   return true;
 }
 
-bool TextEditor::redo() {
-  if (redo_.empty()) return false;
-  undo_.push_back({text_, caret_});
-  text_ = std::move(redo_.back().text);
-  caret_ = anchor_ = redo_.back().caret;
-  redo_.pop_back();
-  last_edit_ = Edit::None;
-  return true;
-}
+bool TextEditor::undo() { return step(undo_, redo_); }
+bool TextEditor::redo() { return step(redo_, undo_); }
 
 }  // namespace parley::ui

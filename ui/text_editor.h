@@ -81,6 +81,7 @@ class TextEditor {
     std::size_t caret;
   };
   std::vector<Snapshot> undo_, redo_;
+  bool step(std::vector<Snapshot>& from, std::vector<Snapshot>& to);
 };
 
 }  // namespace parley::ui

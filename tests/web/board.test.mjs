@@ -14,12 +14,11 @@
 // at 150% text (board-phone-150-<n>.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, ready, find, screen, tap, settled, drag, unlock } from './harness.mjs';
-import { CLI_BIN, cli, enter, press, snap, describeMirror } from './seed.mjs';
+import { enter, press, snap, describeMirror, dayInMonth, seedPoliceChallenges } from './seed.mjs';
 import { startSyncServer, signIn, api, apiLogin, DEMO_PASSWORD } from './sync_support.mjs';
 
 const SIZES = {
@@ -43,13 +42,6 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-// "YYYY-MM-DDT10:00:00Z" on `day` of the month `monthsAgo` before this one (UTC midday
-// is the same day in UK time, so each challenge falls in the month intended).
-function dayInMonth(monthsAgo, day) {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsAgo, day, 10)).toISOString().slice(0, 19) + 'Z';
-}
-
 // Seventeen challenges from Demo Police, synced to the server: six about care planning
 // with Demo Adult Social Care three months ago (two resolved), two about information
 // sharing with Demo Housing Trust two months ago, two about communication with Demo
@@ -58,31 +50,12 @@ function dayInMonth(monthsAgo, day) {
 // months ago, about levels of need with Demo Community Health: ten months in the chart,
 // too many for columns on a phone, so it lays out as rows there.
 async function seed(srv) {
-  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'parley-board-seed-'));
-  const db = join(dir, 'police.db');
-  try {
-    if (!existsSync(CLI_BIN)) throw new Error(`parley CLI missing: ${CLI_BIN}`);
-    execFileSync(CLI_BIN, ['--db', db, 'login', '--server', srv.origin, '--user', 'police-lead', '--password-stdin',
-      '--device-name', 'board.test.mjs'], { input: DEMO_PASSWORD + '\n', encoding: 'utf8' });
-    const open = async (i, monthsAgo, category, challenged) => {
-      const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
-        '--subject-name', `Board Testperson ${i}`, '--subject-kind', 'adult',
-        '--challenger-name', 'Demo Safeguarding Lead (police)', '--challenger-job-title', 'Safeguarding Lead',
-        '--challenger-agency', 'Demo Police', '--challenged-agency', challenged, '--challenged-name', 'Jo Sample',
-        '--category', category, '--summary', `Synthetic Board test challenge ${i}`, '--at', dayInMonth(monthsAgo, 3 + i)]);
-      return /Opened (\S+)/.exec(out)[1];
-    };
-    const ids = [];
-    for (let i = 0; i < 6; i++) ids.push(await open(i, 3, 'care_planning', 'Demo Adult Social Care'));
-    for (let i = 6; i < 8; i++) await open(i, 2, 'information_sharing', 'Demo Housing Trust');
-    for (let i = 8; i < 10; i++) await open(i, 1, 'communication', 'Demo Community Health');
-    for (let i = 10; i < 17; i++) await open(i, i - 6, 'levels_of_need', 'Demo Community Health');
-    for (const [k, id] of ids.slice(0, 2).entries())
-      await cli(db, ['challenge', 'record-outcome', id, '--outcome', 'Care plan reviewed together', '--at', dayInMonth(3, 12 + k)]);
-    await cli(db, ['sync']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const rows = [];
+  for (let i = 0; i < 6; i++) rows.push([3, 'care_planning', 'Demo Adult Social Care']);
+  for (let i = 6; i < 8; i++) rows.push([2, 'information_sharing', 'Demo Housing Trust']);
+  for (let i = 8; i < 10; i++) rows.push([1, 'communication', 'Demo Community Health']);
+  for (let i = 10; i < 17; i++) rows.push([i - 6, 'levels_of_need', 'Demo Community Health']);
+  await seedPoliceChallenges(srv, DEMO_PASSWORD, { deviceName: 'board.test.mjs', label: 'Board', rows, resolved: 2 });
 }
 
 // The layout facts for the current mirror; returns problems as readable lines.

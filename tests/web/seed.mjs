@@ -350,3 +350,39 @@ export async function crash(context, pid) {
   await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
 }
 
+
+// "YYYY-MM-DDT10:00:00Z" on `day` of the month `monthsAgo` before this one (UTC midday
+// is the same day in UK time, so each challenge falls in the month intended).
+export function dayInMonth(monthsAgo, day) {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsAgo, day, 10)).toISOString().slice(0, 19) + 'Z';
+}
+
+// Challenges a demo police safeguarding lead raises through the CLI, on a device of its
+// own, and syncs, so the Board's dashboard has figures (tests/web/board.test.mjs,
+// bench/screen_gallery.mjs). rows: [monthsAgo, category, challenged agency] each, opened on
+// day 3 + i of that month; the first `resolved` get an agreed outcome. Subjects are
+// "<label> Testperson <i>": synthetic.
+export async function seedPoliceChallenges(server, password, { deviceName, label, rows, resolved = 0 }) {
+  if (!existsSync(CLI_BIN)) throw new Error(`parley CLI missing: ${CLI_BIN}`);
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'parley-police-seed-'));
+  const db = join(dir, 'police.db');
+  try {
+    execFileSync(CLI_BIN, ['--db', db, 'login', '--server', server.origin, '--user', 'police-lead', '--password-stdin',
+      '--device-name', deviceName], { input: password + '\n', encoding: 'utf8' });
+    const ids = [];
+    for (const [i, [monthsAgo, category, challenged]] of rows.entries()) {
+      const out = await cli(db, ['challenge', 'open', '--procedure', 'shropshire-sscp', '--imminent-risk', 'no',
+        '--subject-name', `${label} Testperson ${i}`, '--subject-kind', 'adult',
+        '--challenger-name', 'Demo Safeguarding Lead (police)', '--challenger-job-title', 'Safeguarding Lead',
+        '--challenger-agency', 'Demo Police', '--challenged-agency', challenged, '--challenged-name', 'Jo Sample',
+        '--category', category, '--summary', `Synthetic ${label} challenge ${i}`, '--at', dayInMonth(monthsAgo, 3 + i)]);
+      ids.push(/Opened (\S+)/.exec(out)[1]);
+    }
+    for (const [k, id] of ids.slice(0, resolved).entries())
+      await cli(db, ['challenge', 'record-outcome', id, '--outcome', 'Care plan reviewed together', '--at', dayInMonth(rows[k][0], 12 + k)]);
+    await cli(db, ['sync']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
