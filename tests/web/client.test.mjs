@@ -25,7 +25,7 @@ async function firstRun(page) {
   await tap(page, 'Your Safeguarding Board', { role: 'combobox' });
   await tap(page, 'Shropshire Safeguarding Community Partnership', { role: 'option' });
   await tap(page, 'Start using Parley');
-  await screen(page, 'home');
+  await screen(page, 'home', 30000);   // the first store is made here; other browsers may share the cores
   await saved(page);
 }
 
